@@ -1,0 +1,51 @@
+"""The FastAPI application: routers, middleware, error handlers and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from todo import bootstrap
+from todo.api import errors
+from todo.api.middleware import BodyLimit, RequestContext
+from todo.api.routes import auth, health, tasks
+from todo.settings import Settings, get_settings
+
+
+def create_app(
+    settings: Settings | None = None, runtime: bootstrap.Runtime | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or bootstrap.build(settings)
+        app.state.runtime = rt
+        await rt.start()
+        try:
+            yield
+        finally:
+            await rt.stop()
+
+    app = FastAPI(
+        title="Todo",
+        version="0.1.0",
+        summary="Multi-user, event-driven task service",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.include_router(auth.router)
+    app.include_router(tasks.router)
+    app.include_router(health.router)
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    if settings.static_dir and Path(settings.static_dir).is_dir():
+        app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web")
+    return app

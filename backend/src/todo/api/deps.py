@@ -1,0 +1,96 @@
+"""Dependencies routes declare with `Annotated`: the unit of work, the caller, If-Match."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from todo.auth import tokens
+from todo.bootstrap import Runtime
+from todo.settings import Settings
+from todo.storage.uow import UnitOfWork
+
+_bearer = HTTPBearer(auto_error=False, description="The access_token from signup or login")
+
+
+class NotAuthenticated(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadPrecondition(Exception):
+    pass
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_uow(runtime: RuntimeDep) -> UnitOfWork:
+    return runtime.uow()
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def current_user_id(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> int:
+    """The caller's user id, from the token alone: no database round trip per request."""
+    if credentials is None:
+        raise NotAuthenticated("send Authorization: Bearer <access_token> from /api/auth/login")
+    try:
+        return tokens.user_id_from(settings, credentials.credentials)
+    except tokens.InvalidToken as exc:
+        raise NotAuthenticated(f"the bearer token is not valid: {exc}; log in again") from exc
+
+
+CurrentUserId = Annotated[int, Depends(current_user_id)]
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The task version from its ETag, quoted ("3") or bare (3); * for any',
+            max_length=100,
+        ),
+    ] = None,
+) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    text = value.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isdigit() or len(text) > 18:
+        raise BadPrecondition(f'If-Match must be a task version such as "3", not {value!r}')
+    return int(text)
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def traceparent(
+    value: Annotated[str | None, Header(alias="traceparent", include_in_schema=False)] = None,
+) -> str | None:
+    return value if value and len(value) <= 100 else None
+
+
+TraceParent = Annotated[str | None, Depends(traceparent)]

@@ -1,0 +1,67 @@
+"""`todo`: one command, many roles (Netflix/dispatch style): serve, migrate, worker …"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from todo.observability.logging import configure as configure_logging
+from todo.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="The Todo service and its workers.")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations up to the newest."""
+    from todo.storage.migrate import upgrade
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    upgrade(settings.database_url)
+    typer.echo(f"migrated {settings.database_url.split('@')[-1]}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default $PORT or 8000)")] = None,
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = False,
+) -> None:
+    """Serve the API (and, in embedded mode, every subscriber in-process)."""
+    from todo.api.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    if migrate_first:
+        from todo.storage.migrate import upgrade
+
+        upgrade(settings.database_url)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def worker(role: Annotated[str, typer.Argument(help="audit, …")]) -> None:
+    """Run one subscriber role on its own (stack and cluster modes)."""
+    from todo.services.registry import ROLES
+
+    if role not in ROLES:
+        raise typer.BadParameter(f"unknown role {role!r}; known: {', '.join(ROLES)}")
+    typer.echo(
+        f"role {role} runs in-process under `todo serve` in embedded mode; "
+        "its standalone form arrives with the Dapr transport",
+        err=True,
+    )
+    raise typer.Exit(2)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,34 @@
+"""The two ports between the application and its event transport."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from todo.storage.outbox import PendingMessage
+
+if TYPE_CHECKING:
+    from todo.services.context import Context
+
+
+class Publisher(Protocol):
+    async def publish_batch(self, messages: Sequence[PendingMessage]) -> int:
+        """Publish in order; return how many leading messages the transport accepted.
+
+        Returning fewer than len(messages) (or raising) leaves the rest for a retry, which
+        keeps each key's events in order.
+        """
+        ...
+
+
+Handler = Callable[[dict[str, Any], "Context"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """`consumer` handles `topic` with `handler`; the consumer name is its consumer group."""
+
+    consumer: str
+    topic: str
+    handler: Handler

@@ -1,0 +1,115 @@
+"""The outbox relay: publishes committed outbox rows, in order, and marks them sent.
+
+A row is marked sent only after the transport accepted it, so a crash between the two
+publishes it again (at-least-once); consumers are idempotent by event_id. On a failure the
+relay stops at the failed row and retries it after a backoff, which keeps every task's events
+in order. It wakes when a transaction commits (in this process) and polls as a fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from todo.clock import utcnow
+from todo.messaging.ports import Publisher
+from todo.observability import metrics
+from todo.observability.logging import get_logger
+from todo.storage import outbox
+
+log = get_logger(__name__)
+
+_MAX_BACKOFF_SECONDS = 30.0
+
+
+class Relay:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        *,
+        batch_size: int = 100,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._sessions = sessions
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._gauges_at = 0.0
+
+    def wake(self) -> None:
+        """Called after a commit that added outbox rows."""
+        self._wake.set()
+
+    async def drain_once(self) -> int:
+        """Publish one batch of pending rows; return how many were published."""
+        async with self._sessions() as session:
+            rows = await outbox.pending(session, self._batch_size)
+        if not rows:
+            return 0
+        started = time.perf_counter()
+        try:
+            accepted = await self._publisher.publish_batch(rows)
+        except Exception as exc:
+            accepted = 0
+            error = f"{type(exc).__name__}: {exc}"
+        else:
+            error = "transport accepted only part of the batch"
+        metrics.RELAY_PUBLISH_LATENCY.observe(time.perf_counter() - started)
+        async with self._sessions() as session, session.begin():
+            await outbox.mark_sent(session, [row.id for row in rows[:accepted]], utcnow())
+            if accepted < len(rows):
+                await outbox.mark_failed(session, rows[accepted].id, error)
+        for row in rows[:accepted]:
+            metrics.OUTBOX_PUBLISHED.labels(row.topic).inc()
+        if accepted < len(rows):
+            metrics.OUTBOX_FAILURES.inc()
+            raise PublishFailed(error)
+        return accepted
+
+    async def drain(self) -> int:
+        """Publish until nothing is pending (tests and shutdown use this)."""
+        total = 0
+        while published := await self.drain_once():
+            total += published
+        return total
+
+    async def run(self) -> None:
+        backoff = self._poll_seconds
+        while True:
+            # Cleared before draining: a commit during the drain leaves it set, so the wait
+            # below returns at once instead of missing that commit's rows for a poll period.
+            self._wake.clear()
+            try:
+                published = await self.drain_once()
+                backoff = self._poll_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("relay publish failed; retrying", error=str(exc), retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
+                continue
+            await self._update_gauges()
+            if published == self._batch_size:
+                continue  # more may be waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+
+    async def _update_gauges(self) -> None:
+        # At most once a second: the gauges are for dashboards, not worth a query per batch.
+        if time.monotonic() - self._gauges_at < 1.0:
+            return
+        self._gauges_at = time.monotonic()
+        async with self._sessions() as session:
+            count, oldest = await outbox.backlog(session)
+        metrics.OUTBOX_PENDING.set(count)
+        metrics.OUTBOX_OLDEST_AGE.set((utcnow() - oldest).total_seconds() if oldest else 0)
+
+
+class PublishFailed(Exception):
+    pass

@@ -1,0 +1,1 @@
+"""Metrics and logs (traces come with the observability issue)."""

@@ -1,0 +1,85 @@
+"""Settings, read from the environment (and an optional .env file).
+
+One object for every role; each role reads what it needs. Defaults are the embedded mode
+(SQLite under ./.data, in-process events) so `make run` needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - the known default we refuse
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    staging = "staging"
+    production = "production"
+
+
+class EventTransport(StrEnum):
+    inprocess = "inprocess"
+    dapr = "dapr"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TODO_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.development
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, validation_alias="PORT")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./.data/todo.db", validation_alias="DATABASE_URL"
+    )
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_echo: bool = False
+
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_algorithm: str = "HS256"
+    access_token_minutes: int = 60 * 24
+
+    # Login throttling, as `limits` rate strings: failed attempts per account, and all
+    # attempts per client address.
+    login_account_rate: str = "5/5 minutes"
+    login_client_rate: str = "30/minute"
+
+    max_body_bytes: int = 64 * 1024
+
+    events: EventTransport = EventTransport.inprocess
+    relay_poll_seconds: float = 1.0
+    relay_batch_size: int = 100
+
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    static_dir: str | None = None
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Self:
+        # Outside development a forgotten JWT secret would let anyone mint tokens.
+        if self.environment not in (Environment.development, Environment.test) and (
+            self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32
+        ):
+            raise ValueError(
+                "TODO_JWT_SECRET must be set to a random value of at least 32 characters "
+                f"outside development (environment is {self.environment.value}); "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

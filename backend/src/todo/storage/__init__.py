@@ -1,0 +1,1 @@
+"""Persistence: tables, repositories, the unit of work, the outbox and the migrations."""

@@ -1,0 +1,1 @@
+"""Use cases: plain async functions over a unit of work; the API and workers call these."""

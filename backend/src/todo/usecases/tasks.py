@@ -1,0 +1,181 @@
+"""Task use cases. Each one commits the change and its events in a single transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from todo.clock import utcnow
+from todo.domain import tasks as rules
+from todo.domain.errors import StaleVersion, TaskNotFound
+from todo.domain.events import EventType, task_changed
+from todo.domain.queries import TaskQuery
+from todo.domain.recurrence import next_occurrence
+from todo.domain.tasks import Task
+from todo.observability import metrics
+from todo.storage.uow import UnitOfWork
+
+
+async def _load(uow: UnitOfWork, user_id: int, task_id: int, if_match: int | None) -> Task:
+    task = await uow.tasks.get(user_id, task_id)
+    if task is None:
+        raise TaskNotFound(f"task {task_id} does not exist")
+    if if_match is not None and if_match != task.version:
+        raise StaleVersion(
+            f"task {task_id} is at version {task.version}, not {if_match}; fetch it and retry"
+        )
+    return task
+
+
+async def _record(
+    uow: UnitOfWork, task: Task, event: EventType, now: datetime, traceparent: str | None
+) -> None:
+    await uow.outbox.add(task_changed(task, event, now), now, traceparent)
+
+
+async def create_task(
+    uow: UnitOfWork, user_id: int, values: dict[str, Any], traceparent: str | None = None
+) -> Task:
+    now = utcnow()
+    task = rules.new_task(user_id, values, now)
+    if task.recurrence is not None:
+        task.series_id = str(uuid.uuid4())
+    async with uow:
+        await uow.tasks.add(task)
+        await _record(uow, task, EventType.created, now, traceparent)
+        await uow.commit()
+    metrics.TASKS_CREATED.inc()
+    return task
+
+
+async def get_task(uow: UnitOfWork, user_id: int, task_id: int) -> Task:
+    async with uow:
+        return await _load(uow, user_id, task_id, None)
+
+
+async def list_tasks(uow: UnitOfWork, user_id: int, query: TaskQuery) -> tuple[list[Task], int]:
+    async with uow:
+        return await uow.tasks.search(user_id, query, utcnow())
+
+
+async def tag_counts(uow: UnitOfWork, user_id: int) -> list[tuple[str, int]]:
+    async with uow:
+        return await uow.tasks.tag_counts(user_id)
+
+
+async def update_task(
+    uow: UnitOfWork,
+    user_id: int,
+    task_id: int,
+    changes: dict[str, Any],
+    if_match: int | None = None,
+    traceparent: str | None = None,
+) -> Task:
+    now = utcnow()
+    async with uow:
+        task = await _load(uow, user_id, task_id, if_match)
+        if changes.get("recurrence") and task.series_id is None:
+            task.series_id = str(uuid.uuid4())
+        changed = rules.update(task, changes, now)
+        if changed is None:
+            return task
+        await uow.tasks.save(changed, task.version)
+        await _record(uow, changed, EventType.updated, now, traceparent)
+        await uow.commit()
+    return changed
+
+
+async def _transition(
+    uow: UnitOfWork,
+    user_id: int,
+    task_id: int,
+    if_match: int | None,
+    traceparent: str | None,
+    *,
+    done: bool,
+) -> Task:
+    now = utcnow()
+    async with uow:
+        task = await _load(uow, user_id, task_id, if_match)
+        changed = rules.complete(task, now) if done else rules.reopen(task, now)
+        if changed is None:
+            return task
+        await uow.tasks.save(changed, task.version)
+        event = EventType.completed if done else EventType.updated
+        await _record(uow, changed, event, now, traceparent)
+        await uow.commit()
+    if done:
+        metrics.TASKS_COMPLETED.inc()
+    return changed
+
+
+async def complete_task(
+    uow: UnitOfWork,
+    user_id: int,
+    task_id: int,
+    if_match: int | None = None,
+    traceparent: str | None = None,
+) -> Task:
+    return await _transition(uow, user_id, task_id, if_match, traceparent, done=True)
+
+
+async def reopen_task(
+    uow: UnitOfWork,
+    user_id: int,
+    task_id: int,
+    if_match: int | None = None,
+    traceparent: str | None = None,
+) -> Task:
+    return await _transition(uow, user_id, task_id, if_match, traceparent, done=False)
+
+
+async def delete_task(
+    uow: UnitOfWork,
+    user_id: int,
+    task_id: int,
+    if_match: int | None = None,
+    traceparent: str | None = None,
+) -> None:
+    now = utcnow()
+    async with uow:
+        task = await _load(uow, user_id, task_id, if_match)
+        await uow.tasks.remove(task)
+        deleted = replace(task, version=task.version + 1, updated_at=now)
+        await _record(uow, deleted, EventType.deleted, now, traceparent)
+        await uow.commit()
+    metrics.TASKS_DELETED.inc()
+
+
+async def create_next_occurrence(
+    uow: UnitOfWork, user_id: int, task_id: int, traceparent: str | None = None
+) -> Task | None:
+    """Create the task after `task_id` in its series, once: a repeat call returns the same one.
+
+    Idempotent on (series_id, due_at), so a duplicated `completed` event cannot make two.
+    """
+    now = utcnow()
+    async with uow:
+        task = await _load(uow, user_id, task_id, None)
+        if task.recurrence is None or task.due_at is None or task.series_id is None:
+            return None
+        occurrence = next_occurrence(task.recurrence, task.due_at, now)
+        if occurrence is None:
+            return None
+        existing = await uow.tasks.find_in_series(task.series_id, occurrence.due_at)
+        if existing is not None:
+            return existing
+        nxt = rules.next_in_series(task, occurrence, now)
+        try:
+            await uow.tasks.add(nxt)
+            await _record(uow, nxt, EventType.created, now, traceparent)
+            await uow.commit()
+        except IntegrityError:
+            # A concurrent call created it first; the unique (series_id, due_at) index said so.
+            await uow.session.rollback()
+            return await uow.tasks.find_in_series(task.series_id, occurrence.due_at)
+    metrics.TASKS_CREATED.inc()
+    return nxt
