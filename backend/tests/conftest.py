@@ -10,7 +10,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from tests.support.api import AppEnv, User, fresh_database, signup, test_settings
+from tests.support.api import AppEnv, User, fresh_database, settings_for, signup
 from tests.support.postgres import PostgresServer
 from todo.api.app import create_app
 
@@ -44,7 +44,7 @@ async def app_env(
     db_kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AppEnv]:
     url = await new_database(db_kind, request, tmp_path_factory.mktemp("db"))
-    settings = test_settings(url)
+    settings = settings_for(url)
     app = create_app(settings)
     async with LifespanManager(app):
         yield AppEnv(db_kind, app, settings)

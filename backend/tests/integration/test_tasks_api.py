@@ -130,12 +130,15 @@ async def test_another_users_task_is_not_found(user: User, other_user: User) -> 
         ({"title": "ok", "due_at": "9999-12-31T23:00:00-05:00"}, "due_at"),
         ({"title": "ok", "recurrence": "FREQ=SOMETIMES"}, "recurrence"),
         ({"title": "ok", "recurrence": "FREQ=WEEKLY"}, "recurrence"),
-        ({"title": "ok", "due_at": "2030-01-01T00:00:00Z", "recurrence": "FREQ=MINUTELY"},
-         "recurrence"),
-        ({"title": "ok", "due_at": "2030-01-01T00:00:00Z", "recurrence": "BYDAY=MO"},
-         "recurrence"),
-        ({"title": "ok", "due_at": "2030-01-01T00:00:00Z",
-          "remind_at": "2030-01-02T00:00:00Z"}, "remind_at"),
+        (
+            {"title": "ok", "due_at": "2030-01-01T00:00:00Z", "recurrence": "FREQ=MINUTELY"},
+            "recurrence",
+        ),
+        ({"title": "ok", "due_at": "2030-01-01T00:00:00Z", "recurrence": "BYDAY=MO"}, "recurrence"),
+        (
+            {"title": "ok", "due_at": "2030-01-01T00:00:00Z", "remind_at": "2030-01-02T00:00:00Z"},
+            "remind_at",
+        ),
         ({"title": "ok\x00"}, "title"),
         ({"title": "ok", "colour": "red"}, "colour"),
     ],
@@ -175,8 +178,11 @@ async def test_bad_if_match_is_422(user: User) -> None:
 
 
 async def test_body_over_64_kib_is_413(user: User) -> None:
-    response = await user.post("/api/tasks", content=b'{"title": "' + b"x" * 70_000 + b'"}',
-                               headers={"content-type": "application/json"})
+    response = await user.post(
+        "/api/tasks",
+        content=b'{"title": "' + b"x" * 70_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
     assert_problem(response, 413)
 
 
@@ -204,11 +210,17 @@ async def test_search_filter_sort_and_page(user: User) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     past, soon, later = now - timedelta(days=1), now + timedelta(days=1), now + timedelta(days=9)
     await user.create(title="buy Milk", priority="low", tags=["shop"], due_at=soon.isoformat())
-    await user.create(title="call mum", description="about MILK", priority="high",
-                      tags=["family"], due_at=past.isoformat())
+    await user.create(
+        title="call mum",
+        description="about MILK",
+        priority="high",
+        tags=["family"],
+        due_at=past.isoformat(),
+    )
     await user.create(title="Alpha", priority="medium", tags=["shop", "work"])
-    done = await user.create(title="file taxes", priority="high", tags=["work"],
-                             due_at=later.isoformat())
+    done = await user.create(
+        title="file taxes", priority="high", tags=["work"], due_at=later.isoformat()
+    )
     await user.post(f"/api/tasks/{done['id']}/complete")
     await user.create(title="50% off_sale", priority="none")
 
@@ -219,7 +231,10 @@ async def test_search_filter_sort_and_page(user: User) -> None:
     assert "file taxes" not in await _titles(user, "status=open")
     assert sorted(await _titles(user, "priority=high")) == ["call mum", "file taxes"]
     assert sorted(await _titles(user, "priority=high&priority=low")) == [
-        "buy Milk", "call mum", "file taxes"]
+        "buy Milk",
+        "call mum",
+        "file taxes",
+    ]
     assert sorted(await _titles(user, "tag=shop")) == ["Alpha", "buy Milk"]
     assert await _titles(user, "tag=shop&tag=work") == ["Alpha"]
     assert await _titles(user, "tag=SHOP&tag=family") == []
@@ -230,17 +245,37 @@ async def test_search_filter_sort_and_page(user: User) -> None:
     assert sorted(await _titles(user, f"due_after={after}")) == ["buy Milk", "file taxes"]
 
     assert await _titles(user, "sort=due_at") == [
-        "call mum", "buy Milk", "file taxes", "Alpha", "50% off_sale"]
+        "call mum",
+        "buy Milk",
+        "file taxes",
+        "Alpha",
+        "50% off_sale",
+    ]
     # Ties (here: no due date) break on the id, in the same direction as the sort.
     assert await _titles(user, "sort=-due_at") == [
-        "file taxes", "buy Milk", "call mum", "50% off_sale", "Alpha"]
+        "file taxes",
+        "buy Milk",
+        "call mum",
+        "50% off_sale",
+        "Alpha",
+    ]
     by_priority = await _titles(user, "sort=-priority")
     assert by_priority[:2] == ["file taxes", "call mum"] and by_priority[-1] == "50% off_sale"
     assert (await _titles(user, "sort=priority"))[0] == "50% off_sale"
     assert await _titles(user, "sort=title") == [
-        "50% off_sale", "Alpha", "buy Milk", "call mum", "file taxes"]
+        "50% off_sale",
+        "Alpha",
+        "buy Milk",
+        "call mum",
+        "file taxes",
+    ]
     assert await _titles(user, "sort=-created_at") == [
-        "50% off_sale", "file taxes", "Alpha", "call mum", "buy Milk"]
+        "50% off_sale",
+        "file taxes",
+        "Alpha",
+        "call mum",
+        "buy Milk",
+    ]
 
     page = (await user.get("/api/tasks?sort=title&page=2&page_size=2")).json()
     assert page["total"] == 5 and page["page"] == 2 and page["page_size"] == 2
@@ -250,8 +285,17 @@ async def test_search_filter_sort_and_page(user: User) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["sort=colour", "sort=--title", "page=0", "page_size=101", "page_size=0", "status=maybe",
-     "priority=urgent", "due_before=yesterday", "overdue=perhaps"],
+    [
+        "sort=colour",
+        "sort=--title",
+        "page=0",
+        "page_size=101",
+        "page_size=0",
+        "status=maybe",
+        "priority=urgent",
+        "due_before=yesterday",
+        "overdue=perhaps",
+    ],
 )
 async def test_bad_list_query_is_422(user: User, query: str) -> None:
     assert_problem(await user.get(f"/api/tasks?{query}"), 422)
@@ -261,7 +305,9 @@ async def test_tags_with_counts(user: User) -> None:
     await user.create(title="a", tags=["home", "urgent"])
     await user.create(title="b", tags=["home"])
     response = await user.get("/api/tags")
-    assert response.json() == {"items": [{"tag": "home", "count": 2}, {"tag": "urgent", "count": 1}]}
+    assert response.json() == {
+        "items": [{"tag": "home", "count": 2}, {"tag": "urgent", "count": 1}]
+    }
 
 
 async def test_history_lists_events_oldest_first_and_survives_delete(user: User) -> None:
@@ -278,7 +324,12 @@ async def test_history_lists_events_oldest_first_and_survives_delete(user: User)
     response = await eventually(history, lambda r: len(r.json().get("items", [])) == 5)
     items = response.json()["items"]
     assert [e["event_type"] for e in items] == [
-        "created", "updated", "completed", "updated", "deleted"]
+        "created",
+        "updated",
+        "completed",
+        "updated",
+        "deleted",
+    ]
     assert [e["version"] for e in items] == [1, 2, 3, 4, 5]
     assert items[1]["task_data"]["title"] == "v2"
     assert all(e["task_id"] == task["id"] and e["user_id"] == user.id for e in items)
@@ -315,3 +366,27 @@ async def test_completing_a_recurring_task_creates_the_next_one_once(user: User)
 async def test_me(user: User) -> None:
     response = await user.get("/api/me")
     assert response.json()["email"] == user.email and response.json()["id"] == user.id
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/tasks?q=a%00b", None),
+        ("GET", "/api/tasks?tag=a%00b", None),
+        ("POST", "/api/tasks", {"title": "a", "tags": ["a\x00b"]}),
+        ("POST", "/api/tasks", {"title": "a", "description": "a\x00b"}),
+        ("POST", "/api/auth/login", {"email": "a\x00@example.com", "password": "12345678"}),
+        ("POST", "/api/auth/signup", {"email": "nul1@example.com", "password": "1234\x005678"}),
+        (
+            "POST",
+            "/api/auth/signup",
+            {"email": "nul2@example.com", "password": "12345678", "name": "a\x00"},
+        ),
+    ],
+)
+async def test_nul_characters_are_rejected_not_a_500(
+    user: User, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    # PostgreSQL cannot store NUL in text; it must be a clear 422 (or 401 for login), never 500.
+    response = await user.request(method, path, json=body)
+    assert response.status_code in (401, 422), response.text

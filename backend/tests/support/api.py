@@ -18,7 +18,7 @@ from todo.storage.migrate import upgrade
 T = TypeVar("T")
 
 
-def test_settings(database_url: str, **overrides: Any) -> Settings:
+def settings_for(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": "test",
         "DATABASE_URL": database_url,

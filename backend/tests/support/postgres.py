@@ -64,16 +64,31 @@ class PostgresServer:
         server = cls(root=root, port=free_port(), bin=bin_dir, as_user=as_user)
         data = root / "data"
         server._run(
-            str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
-            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
         )
         options = (
             f"-k {root} -p {server.port} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         server._run(
-            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-            "-o", options, "-w", "-t", "60", "start",
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -85,6 +100,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
+            self._run(
+                str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"
+            )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

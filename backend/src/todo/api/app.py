@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from todo import bootstrap
-from todo.api import errors
+from todo.api import errors, openapi
 from todo.api.middleware import BodyLimit, RequestContext
 from todo.api.routes import auth, health, tasks
 from todo.settings import Settings, get_settings
@@ -44,6 +44,7 @@ def create_app(
     app.include_router(tasks.router)
     app.include_router(health.router)
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     if settings.static_dir and Path(settings.static_dir).is_dir():

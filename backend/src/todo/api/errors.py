@@ -41,6 +41,15 @@ async def _validation(_: Request, exc: Exception) -> Response:
 
 async def _http(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot decode (bad UTF-8); malformed JSON is already a
+        # 422, so this is one too: every unusable input has the same status and shape.
+        return problem(
+            422,
+            "the request body is not valid UTF-8 JSON",
+            kind="validation-error",
+            errors=[{"loc": ["body"], "msg": "cannot be decoded", "type": "json_invalid"}],
+        )
     details = {404: "no such route", 405: "this route does not accept that method"}
     detail = exc.detail if exc.detail and exc.status_code not in details else None
     return problem(

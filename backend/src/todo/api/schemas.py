@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from todo.domain import tasks as rules
+from todo.domain.accounts import PASSWORD_MIN
 from todo.domain.tasks import Priority
 
 
@@ -29,10 +30,18 @@ def _to_utc(value: datetime) -> datetime:
     return utc
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it here keeps the answer a 422 on every engine.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-Title = Annotated[str, Field(min_length=1, max_length=rules.TITLE_MAX)]
-Description = Annotated[str, Field(max_length=rules.DESCRIPTION_MAX)]
-Tag = Annotated[str, Field(min_length=1, max_length=rules.TAG_MAX)]
+Text = Annotated[str, AfterValidator(_no_nul)]
+Title = Annotated[Text, Field(min_length=1, max_length=rules.TITLE_MAX)]
+Description = Annotated[Text, Field(max_length=rules.DESCRIPTION_MAX)]
+Tag = Annotated[Text, Field(min_length=1, max_length=rules.TAG_MAX)]
 Tags = Annotated[list[Tag], Field(max_length=rules.TAGS_MAX)]
 Rule = Annotated[
     str,
@@ -51,13 +60,13 @@ class Request(BaseModel):
 
 class SignupIn(Request):
     email: EmailStr = Field(max_length=320)
-    password: str = Field(min_length=8, max_length=256)
-    name: str = Field(default="", max_length=200)
+    password: Text = Field(min_length=PASSWORD_MIN, max_length=256)
+    name: Text = Field(default="", max_length=200)
 
 
 class LoginIn(Request):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=256)
+    email: Text = Field(max_length=320)
+    password: Text = Field(max_length=256)
 
 
 class UserOut(BaseModel):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from todo.api.deps import CurrentUserId, RuntimeDep, SettingsDep, UowDep
-from todo.api.problems import CONFLICT, INVALID, NOT_FOUND, THROTTLED, TOO_LARGE, UNAUTHORIZED
+from todo.api.problems import CONFLICT, NOT_FOUND, THROTTLED, UNAUTHORIZED
 from todo.api.schemas import LoginIn, SignupIn, TokenOut, UserOut
 from todo.auth import tokens
-from todo.domain.errors import BadCredentials, TaskNotFound
 from todo.domain.accounts import Account
+from todo.domain.errors import BadCredentials, TaskNotFound
 from todo.usecases import accounts
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -25,14 +25,14 @@ def _token(settings: SettingsDep, user: Account) -> TokenOut:
 @router.post(
     "/auth/signup",
     status_code=status.HTTP_201_CREATED,
-    responses={**CONFLICT, **INVALID, **TOO_LARGE},
+    responses={**CONFLICT},
 )
 async def signup(body: SignupIn, uow: UowDep, settings: SettingsDep) -> TokenOut:
     user = await accounts.signup(uow, str(body.email), body.password, body.name)
     return _token(settings, user)
 
 
-@router.post("/auth/login", responses={**UNAUTHORIZED, **INVALID, **THROTTLED, **TOO_LARGE})
+@router.post("/auth/login", responses={**UNAUTHORIZED, **THROTTLED})
 async def login(
     body: LoginIn, request: Request, uow: UowDep, runtime: RuntimeDep, settings: SettingsDep
 ) -> TokenOut:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from todo.api.deps import CurrentUserId, IfMatch, RuntimeDep, TraceParent, UowDep
-from todo.api.problems import INVALID, NOT_FOUND, STALE, TOO_LARGE, UNAUTHORIZED
+from todo.api.problems import NOT_FOUND, STALE, UNAUTHORIZED
 from todo.api.schemas import (
     History,
     TagCount,
@@ -16,6 +16,7 @@ from todo.api.schemas import (
     TaskOut,
     TaskPage,
     TaskUpdate,
+    Text,
     UtcDatetime,
 )
 from todo.domain.errors import TaskNotFound
@@ -32,7 +33,7 @@ def _out(task: Task, response: Response) -> TaskOut:
     return TaskOut.model_validate(task_data(task))
 
 
-@router.post("/tasks", status_code=status.HTTP_201_CREATED, responses={**INVALID, **TOO_LARGE})
+@router.post("/tasks", status_code=status.HTTP_201_CREATED)
 async def create_task(
     body: TaskCreate, response: Response, user_id: CurrentUserId, uow: UowDep, trace: TraceParent
 ) -> TaskOut:
@@ -41,17 +42,19 @@ async def create_task(
     return _out(task, response)
 
 
-@router.get("/tasks", responses={**INVALID})
+@router.get(
+    "/tasks",
+)
 async def list_tasks(
     user_id: CurrentUserId,
     uow: UowDep,
     q: Annotated[
-        str | None, Query(max_length=200, description="Search title and description")
+        Text | None, Query(max_length=200, description="Search title and description")
     ] = None,
     status: Status | None = None,
     priority: Annotated[list[Priority] | None, Query(description="Any of these")] = None,
     tag: Annotated[
-        list[Annotated[str, Query(max_length=50)]] | None,
+        list[Annotated[Text, Query(max_length=50)]] | None,
         Query(description="All of these (repeat the parameter)", max_length=20),
     ] = None,
     due_before: UtcDatetime | None = None,
@@ -103,7 +106,7 @@ async def get_task(
     return _out(task, response)
 
 
-@router.patch("/tasks/{task_id}", responses={**NOT_FOUND, **STALE, **INVALID, **TOO_LARGE})
+@router.patch("/tasks/{task_id}", responses={**NOT_FOUND, **STALE})
 async def update_task(
     task_id: int,
     body: TaskUpdate,
@@ -119,7 +122,7 @@ async def update_task(
     return _out(task, response)
 
 
-@router.post("/tasks/{task_id}/complete", responses={**NOT_FOUND, **STALE, **INVALID})
+@router.post("/tasks/{task_id}/complete", responses={**NOT_FOUND, **STALE})
 async def complete_task(
     task_id: int,
     response: Response,
@@ -132,7 +135,7 @@ async def complete_task(
     return _out(task, response)
 
 
-@router.post("/tasks/{task_id}/reopen", responses={**NOT_FOUND, **STALE, **INVALID})
+@router.post("/tasks/{task_id}/reopen", responses={**NOT_FOUND, **STALE})
 async def reopen_task(
     task_id: int,
     response: Response,
@@ -148,7 +151,7 @@ async def reopen_task(
 @router.delete(
     "/tasks/{task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**NOT_FOUND, **STALE, **INVALID},
+    responses={**NOT_FOUND, **STALE},
 )
 async def delete_task(
     task_id: int, user_id: CurrentUserId, uow: UowDep, expected: IfMatch, trace: TraceParent

@@ -1,0 +1,184 @@
+"""Accounts, tokens and login throttling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import jwt
+import pytest
+from asgi_lifespan import LifespanManager
+from pydantic import ValidationError
+
+from tests.conftest import new_database
+from tests.integration.test_tasks_api import assert_problem
+from tests.support.api import User, settings_for, signup
+from todo.api.app import create_app
+from todo.clock import utcnow
+from todo.settings import DEV_JWT_SECRET, Settings
+
+
+async def test_signup_then_login(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/auth/signup", json={"email": "Ada@Example.COM", "password": "12345678", "name": "Ada"}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["access_token"]
+    assert body["user"]["email"] == "ada@example.com" and body["user"]["name"] == "Ada"
+    login = await client.post(
+        "/api/auth/login", json={"email": "ADA@example.com", "password": "12345678"}
+    )
+    assert login.status_code == 200 and login.json()["user"] == body["user"]
+    me = await client.get(
+        "/api/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+    )
+    assert me.json()["id"] == body["user"]["id"]
+
+
+async def test_email_is_unique_case_insensitively(client: httpx.AsyncClient, user: User) -> None:
+    response = await client.post(
+        "/api/auth/signup", json={"email": user.email.upper(), "password": "another-pass"}
+    )
+    assert_problem(response, 409)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": "12345678"},
+        {"email": "a@example.com", "password": "1234567"},
+        {"email": "a@example.com"},
+        {"password": "12345678"},
+        {"email": "a@example.com", "password": "12345678", "admin": True},
+    ],
+)
+async def test_invalid_signup_is_422(client: httpx.AsyncClient, body: dict[str, object]) -> None:
+    assert_problem(await client.post("/api/auth/signup", json=body), 422)
+
+
+async def test_wrong_password_and_unknown_email_look_the_same(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    wrong = await client.post(
+        "/api/auth/login", json={"email": user.email, "password": "nope-nope"}
+    )
+    unknown = await client.post(
+        "/api/auth/login", json={"email": "ghost@example.com", "password": "nope-nope"}
+    )
+    assert assert_problem(wrong, 401)["detail"] == assert_problem(unknown, 401)["detail"]
+
+
+def _token(secret: str, **claims: object) -> str:
+    now = utcnow()
+    base: dict[str, object] = {
+        "sub": "1",
+        "aud": "todo-api",
+        "iat": now,
+        "exp": now + timedelta(hours=1),
+    }
+    base.update(claims)
+    return jwt.encode(base, secret, algorithm="HS256")
+
+
+ROUTES = [
+    ("GET", "/api/me"),
+    ("GET", "/api/tasks"),
+    ("POST", "/api/tasks"),
+    ("GET", "/api/tasks/{id}"),
+    ("PATCH", "/api/tasks/{id}"),
+    ("DELETE", "/api/tasks/{id}"),
+    ("POST", "/api/tasks/{id}/complete"),
+    ("POST", "/api/tasks/{id}/reopen"),
+    ("GET", "/api/tasks/{id}/history"),
+    ("GET", "/api/tags"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+async def test_auth_matrix(
+    client: httpx.AsyncClient, user: User, other_user: User, method: str, path: str
+) -> None:
+    task = await user.create(title="guarded")
+    url = path.format(id=task["id"])
+    body = {"title": "changed"} if method in ("POST", "PATCH") else None
+    secret = DEV_JWT_SECRET
+    cases = {
+        "no token": {},
+        "not bearer": {"Authorization": f"Basic {user.token}"},
+        "malformed": {"Authorization": "Bearer not.a.jwt"},
+        "expired": {
+            "Authorization": "Bearer "
+            + _token(secret, sub=str(user.id), exp=utcnow() - timedelta(seconds=5))
+        },
+        "wrong signature": {"Authorization": "Bearer " + _token("x" * 40, sub=str(user.id))},
+        "wrong audience": {
+            "Authorization": "Bearer " + _token(secret, sub=str(user.id), aud="other")
+        },
+        "no subject": {
+            "Authorization": "Bearer "
+            + jwt.encode({"aud": "todo-api", "exp": utcnow() + timedelta(hours=1)}, secret)
+        },
+    }
+    for name, headers in cases.items():
+        response = await client.request(method, url, json=body, headers=headers)
+        problem = assert_problem(response, 401)
+        assert response.headers.get("www-authenticate") == "Bearer", name
+        assert problem["detail"], name
+    # Another user's valid token: task routes answer 404, never 403; lists show nothing of it.
+    response = await other_user.request(method, url, json=body)
+    if "{id}" in path:
+        assert_problem(response, 404)
+    elif path == "/api/tasks" and method == "GET":
+        assert task["id"] not in [t["id"] for t in response.json()["items"]]
+    elif path == "/api/me":
+        assert response.json()["id"] == other_user.id
+    else:
+        assert response.status_code in (200, 201), response.text
+    assert (await user.get(f"/api/tasks/{task['id']}")).json()["title"] == "guarded"
+
+
+@pytest.fixture
+async def strict_client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    url = await new_database("sqlite", request, tmp_path_factory.mktemp("throttle"))
+    settings = settings_for(url, login_account_rate="3/minute", login_client_rate="6/minute")
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            yield c
+
+
+async def test_login_is_throttled_per_account(strict_client: httpx.AsyncClient) -> None:
+    victim = await signup(strict_client)
+    for _ in range(3):
+        wrong = {"email": victim.email, "password": "wrong-password"}
+        assert (await strict_client.post("/api/auth/login", json=wrong)).status_code == 401
+    right = {"email": victim.email, "password": "correct horse"}
+    response = await strict_client.post("/api/auth/login", json=right)
+    assert_problem(response, 429)
+    assert 1 <= int(response.headers["retry-after"]) <= 60
+
+
+async def test_login_is_throttled_per_client(strict_client: httpx.AsyncClient) -> None:
+    responses = [
+        await strict_client.post(
+            "/api/auth/login", json={"email": f"x{i}@example.com", "password": "whatever1"}
+        )
+        for i in range(7)
+    ]
+    assert [r.status_code for r in responses[:6]] == [401] * 6
+    assert_problem(responses[6], 429)
+    assert int(responses[6].headers["retry-after"]) >= 1
+
+
+def test_default_jwt_secret_is_refused_outside_development() -> None:
+    with pytest.raises(ValidationError, match="TODO_JWT_SECRET"):
+        Settings(environment="production")
+    with pytest.raises(ValidationError, match="TODO_JWT_SECRET"):
+        Settings(environment="staging", jwt_secret="short")
+    assert Settings(environment="production", jwt_secret="k" * 40).jwt_secret == "k" * 40
+    assert Settings(environment="development").jwt_secret == DEV_JWT_SECRET

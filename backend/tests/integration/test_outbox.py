@@ -1,0 +1,180 @@
+"""The transactional outbox and the relay, against real SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import func, select
+
+from tests.conftest import new_database
+from tests.support.api import User, settings_for, signup
+from tests.support.events import assert_valid
+from todo import bootstrap
+from todo.api.app import create_app
+from todo.messaging import relay as relay_module
+from todo.storage import outbox
+from todo.storage.outbox import PendingMessage
+from todo.storage.tables import EventRecordRow, OutboxRow, TaskRow
+from todo.storage.uow import UnitOfWork
+
+
+class Env:
+    def __init__(self, runtime: bootstrap.Runtime, client: httpx.AsyncClient) -> None:
+        self.runtime = runtime
+        self.client = client
+
+    async def count(self, column: Any, *where: Any) -> int:
+        async with self.runtime.sessions() as session:
+            return int(await session.scalar(select(func.count(column)).where(*where)) or 0)
+
+
+@pytest.fixture
+async def env(
+    db_kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Env]:
+    """An app on its own database whose relay does not run by itself: tests drive it."""
+    url = await new_database(db_kind, request, tmp_path_factory.mktemp("outbox"))
+    runtime = bootstrap.build(settings_for(url))
+    runtime.start = _no_background  # type: ignore[method-assign]
+    app = create_app(runtime.settings, runtime)
+    async with LifespanManager(app):
+        # The injected crash must come back as the 500 a client sees, not as a test error.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Env(runtime, client)
+
+
+async def _no_background() -> None:
+    return None
+
+
+async def test_change_and_events_commit_together(env: Env) -> None:
+    user = await signup(env.client)
+    task = await user.create(title="t")
+    await user.patch(f"/api/tasks/{task['id']}", json={"title": "u"})
+    await user.post(f"/api/tasks/{task['id']}/complete")
+    await user.delete(f"/api/tasks/{task['id']}")
+    async with env.runtime.sessions() as session:
+        rows = (await session.scalars(select(OutboxRow).order_by(OutboxRow.id))).all()
+    assert [(r.topic, r.payload.get("event_type") or r.payload.get("action")) for r in rows] == [
+        ("task-events", "created"),
+        ("task-updates", "created"),
+        ("task-events", "updated"),
+        ("task-updates", "updated"),
+        ("task-events", "completed"),
+        ("task-updates", "updated"),
+        ("task-events", "deleted"),
+        ("task-updates", "deleted"),
+    ]
+    assert {r.key for r in rows} == {str(task["id"])}
+    for row in rows:
+        assert_valid(row.topic, row.payload)
+        assert row.sent_at is None
+
+
+async def test_failure_before_commit_leaves_neither_task_nor_events(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await signup(env.client)
+    original = UnitOfWork.commit
+
+    async def fail_after_writing(self: UnitOfWork) -> None:
+        await self.session.flush()  # the task row and the outbox rows are written …
+        raise RuntimeError("injected: crash before commit")  # … and never committed
+
+    monkeypatch.setattr(UnitOfWork, "commit", fail_after_writing)
+    response = await user.post("/api/tasks", json={"title": "doomed"})
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "injected" not in response.text  # no internals leak
+    monkeypatch.setattr(UnitOfWork, "commit", original)
+    assert await env.count(TaskRow.id) == 0
+    assert await env.count(OutboxRow.id) == 0
+
+
+async def test_relay_publishes_in_order_and_marks_sent(env: Env) -> None:
+    user = await signup(env.client)
+    for i in range(3):
+        await user.create(title=f"t{i}")
+    published: list[PendingMessage] = []
+
+    class Recorder:
+        async def publish_batch(self, messages: Sequence[PendingMessage]) -> int:
+            published.extend(messages)
+            return len(messages)
+
+    relay = relay_module.Relay(env.runtime.sessions, Recorder(), batch_size=4)
+    assert await relay.drain() == 6
+    assert [m.id for m in published] == sorted(m.id for m in published)
+    assert await env.count(OutboxRow.id, OutboxRow.sent_at.is_(None)) == 0
+    assert await relay.drain() == 0
+
+
+async def test_partial_acceptance_keeps_the_rest_pending(env: Env) -> None:
+    user = await signup(env.client)
+    await user.create(title="a")
+    await user.create(title="b")
+
+    class Flaky:
+        async def publish_batch(self, messages: Sequence[PendingMessage]) -> int:
+            return 1
+
+    relay = relay_module.Relay(env.runtime.sessions, Flaky())
+    with pytest.raises(relay_module.PublishFailed):
+        await relay.drain_once()
+    assert await env.count(OutboxRow.id, OutboxRow.sent_at.is_(None)) == 3
+    async with env.runtime.sessions() as session:
+        failed = (await outbox.pending(session, 1))[0]
+    assert failed.attempts == 1
+
+
+async def test_relay_dying_before_marking_sent_republishes_and_consumer_acts_once(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await signup(env.client)
+    task = await user.create(title="once")
+
+    async def die(*_: Any, **__: Any) -> None:
+        raise RuntimeError("injected: relay killed after publishing")
+
+    monkeypatch.setattr(outbox, "mark_sent", die)
+    first = env.runtime.relay
+    with pytest.raises(RuntimeError, match="injected"):
+        await first.drain_once()  # published to the in-process consumers, not marked
+    assert await env.count(EventRecordRow.id) == 1
+    monkeypatch.undo()
+
+    restarted = relay_module.Relay(env.runtime.sessions, first._publisher)
+    assert await restarted.drain() == 2  # the same two rows go out again
+    assert await env.count(OutboxRow.id, OutboxRow.sent_at.is_(None)) == 0
+    # audit saw the task-event twice and stored it once
+    assert await env.count(EventRecordRow.id, EventRecordRow.task_id == task["id"]) == 1
+    history = (await user.get(f"/api/tasks/{task['id']}/history")).json()["items"]
+    assert [e["event_type"] for e in history] == ["created"]
+
+
+async def test_every_emitted_event_matches_its_schema(env: Env) -> None:
+    user: User = await signup(env.client)
+    task = await user.create(
+        title="schema",
+        tags=["a"],
+        due_at="2031-01-06T10:00:00Z",
+        remind_at="2031-01-06T09:00:00Z",
+        recurrence="FREQ=WEEKLY",
+    )
+    url = f"/api/tasks/{task['id']}"
+    await user.patch(url, json={"priority": "high", "description": "d"})
+    await user.post(f"{url}/complete")
+    await user.post(f"{url}/reopen")
+    await user.delete(url)
+    await env.runtime.relay.drain()  # runs recurrence too, which emits more events
+    await env.runtime.relay.drain()
+    async with env.runtime.sessions() as session:
+        rows = (await session.scalars(select(OutboxRow))).all()
+    assert len(rows) >= 10
+    for row in rows:
+        assert_valid(row.topic, row.payload)

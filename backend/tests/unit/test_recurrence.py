@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from todo.domain.errors import InvalidTask
+from todo.domain.recurrence import next_occurrence, normalize_rule
+
+MONDAY_9 = datetime(2030, 1, 7, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("rule", "canonical"),
+    [
+        ("FREQ=WEEKLY;BYDAY=MO", "FREQ=WEEKLY;BYDAY=MO"),
+        ("rrule:freq=daily", "FREQ=DAILY"),
+        ("  FREQ=MONTHLY;BYMONTHDAY=1  ", "FREQ=MONTHLY;BYMONTHDAY=1"),
+        ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        ("FREQ=YEARLY;UNTIL=20350101T000000Z", "FREQ=YEARLY;UNTIL=20350101T000000Z"),
+    ],
+)
+def test_valid_rules_are_normalized(rule: str, canonical: str) -> None:
+    assert normalize_rule(rule) == canonical
+
+
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        ("", "RRULE"),
+        ("WEEKLY", "FREQ"),
+        ("BYDAY=MO", "FREQ"),
+        ("FREQ=FORTNIGHTLY", "not a valid RRULE"),
+        ("FREQ=WEEKLY;BYDAY=XX", "not a valid RRULE"),
+        ("FREQ=MINUTELY", "hourly"),
+        ("FREQ=SECONDLY", "hourly"),
+        ("FREQ=DAILY;COUNT=0", "COUNT"),
+        ("FREQ=DAILY;UNTIL=20350101T000000", "UTC"),
+        ("DTSTART:20300101T000000Z\nRRULE:FREQ=DAILY", "single RRULE"),
+        ("FREQ=DAILY;" + "BYHOUR=1;" * 100, "longer than"),
+    ],
+)
+def test_invalid_rules_say_why(rule: str, says: str) -> None:
+    with pytest.raises(InvalidTask, match=says) as info:
+        normalize_rule(rule)
+    assert info.value.field == "recurrence"
+
+
+def test_weekly_rolls_to_next_week_same_time() -> None:
+    nxt = next_occurrence("FREQ=WEEKLY;BYDAY=MO", MONDAY_9, now=MONDAY_9)
+    assert nxt is not None and nxt.due_at == MONDAY_9 + timedelta(days=7)
+
+
+def test_weekdays_skip_the_weekend() -> None:
+    friday = datetime(2030, 1, 11, 9, tzinfo=UTC)
+    nxt = next_occurrence("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", friday, now=friday)
+    assert nxt is not None and nxt.due_at == datetime(2030, 1, 14, 9, tzinfo=UTC)
+
+
+def test_monthly_on_the_31st_skips_short_months() -> None:
+    jan31 = datetime(2030, 1, 31, 12, tzinfo=UTC)
+    nxt = next_occurrence("FREQ=MONTHLY;BYMONTHDAY=31", jan31, now=jan31)
+    assert nxt is not None and nxt.due_at == datetime(2030, 3, 31, 12, tzinfo=UTC)
+
+
+def test_late_completion_skips_past_occurrences_and_keeps_the_phase() -> None:
+    now = MONDAY_9 + timedelta(days=20, hours=3)
+    nxt = next_occurrence("FREQ=WEEKLY;BYDAY=MO", MONDAY_9, now=now)
+    assert nxt is not None and nxt.due_at == MONDAY_9 + timedelta(days=21)
+
+
+def test_count_carries_the_remainder_and_ends() -> None:
+    first = next_occurrence("FREQ=DAILY;COUNT=3", MONDAY_9, now=MONDAY_9)
+    assert first is not None and first.rule == "FREQ=DAILY;COUNT=2"
+    second = next_occurrence(first.rule, first.due_at, now=first.due_at)
+    assert second is not None and second.rule == "FREQ=DAILY;COUNT=1"
+    assert next_occurrence(second.rule, second.due_at, now=second.due_at) is None
+
+
+def test_until_ends_the_series() -> None:
+    rule = "FREQ=DAILY;UNTIL=20300108T090000Z"
+    nxt = next_occurrence(rule, MONDAY_9, now=MONDAY_9)
+    assert nxt is not None and nxt.due_at == MONDAY_9 + timedelta(days=1)
+    assert next_occurrence(rule, nxt.due_at, now=nxt.due_at) is None
+
+
+FREQS = st.sampled_from(["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"])
+INTERVALS = st.integers(min_value=1, max_value=5)
+DUES = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(freq=FREQS, interval=INTERVALS, due=DUES, late=st.integers(0, 1000))
+def test_next_is_always_after_due_and_now(
+    freq: str, interval: int, due: datetime, late: int
+) -> None:
+    rule = normalize_rule(f"FREQ={freq};INTERVAL={interval}")
+    now = due + timedelta(hours=late)
+    nxt = next_occurrence(rule, due, now)
+    assert nxt is not None
+    assert nxt.due_at > due and nxt.due_at > now
+    assert nxt.rule == rule
