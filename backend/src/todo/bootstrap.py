@@ -1,30 +1,42 @@
-"""Wires a process together from settings: engine, sessions, transport, relay, handlers.
+"""Wires a process together from settings: engine, sessions, transport, relay, service ports.
 
-The only place that chooses adapters: the embedded mode (in-process events) and the stack
-(Dapr) differ here and nowhere else.
+The only place that chooses adapters. Embedded (TODO_EVENTS=inprocess): one process runs the
+api and every subscriber, events go from the relay straight to the handlers. Stack
+(TODO_EVENTS=dapr): the api's relay publishes through its sidecar, and each worker process runs
+one role whose handlers Dapr calls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from todo.adapters import dapr as dapr_ports
+from todo.adapters.inprocess import (
+    AsyncioJobs,
+    DbMarkers,
+    LocalPublish,
+    LocalTaskCommands,
+)
+from todo.adapters.mail import SmtpMailer
 from todo.auth.throttle import LoginThrottle
-from todo.domain.events import task_data
+from todo.messaging.dapr import DaprPublisher, Sidecar
 from todo.messaging.inprocess import InProcessPublisher
 from todo.messaging.ports import Publisher, Subscription
 from todo.messaging.relay import Relay
-from todo.services import audit, registry
+from todo.observability.logging import get_logger
+from todo.services import audit, registry, reminders
 from todo.services.context import Context
+from todo.services.realtime import Hub
 from todo.settings import EventTransport, Settings
 from todo.storage.db import create_engine, session_factory
 from todo.storage.uow import UnitOfWork
-from todo.usecases import tasks as usecases
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -33,19 +45,35 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     ctx: Context
-    relay: Relay
+    roles: tuple[str, ...]
     subscriptions: list[Subscription]
+    hub: Hub
     login_throttle: LoginThrottle
+    relay: Relay | None = None
+    sidecar: Sidecar | None = None
+    jobs: AsyncioJobs | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
+    @property
+    def embedded(self) -> bool:
+        return self.sidecar is None
+
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, on_commit=self.relay.wake)
+        return UnitOfWork(self.sessions, on_commit=self.relay.wake if self.relay else None)
 
     async def history(self, user_id: int, task_id: int) -> list[dict[str, Any]]:
+        if self.sidecar is not None and "audit" not in self.roles:
+            return await dapr_ports.history_via_audit(self.sidecar, user_id, task_id)
         return await audit.task_history(self.ctx, user_id, task_id)
 
+    def _spawn(self, coro: Any, name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=name))
+
     async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.relay is not None:
+            self._spawn(self.relay.run(), "outbox-relay")
+        if self.jobs is not None and "reminders" in self.roles:
+            self._spawn(_sweep_forever(self.ctx), "reminder-sweep")
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -54,45 +82,95 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self.jobs is not None:
+            self.jobs.close()
+        if self.sidecar is not None:
+            await self.sidecar.close()
         await self.engine.dispose()
 
 
-class LocalTaskCommands:
-    """TaskCommands for a worker living in the api's own process (embedded mode)."""
+async def _sweep_forever(ctx: Context) -> None:
+    """The embedded stand-in for the cron binding; the first sweep runs at start-up."""
+    while True:
+        try:
+            await reminders.sweep(ctx)
+        except Exception:
+            log.exception("reminder sweep failed")
+        await asyncio.sleep(ctx.settings.reminder_sweep_seconds)
 
-    def __init__(self, uow: Callable[[], UnitOfWork]) -> None:
-        self._uow = uow
 
-    async def create_next_occurrence(self, user_id: int, task_id: int) -> dict[str, Any] | None:
-        task = await usecases.create_next_occurrence(self._uow(), user_id, task_id)
-        return None if task is None else task_data(task)
+def build(
+    settings: Settings,
+    roles: tuple[str, ...] | None = None,
+    *,
+    with_relay: bool = True,
+    publisher: Publisher | None = None,
+) -> Runtime:
+    """A runtime for the api (`with_relay`) and/or the subscriber `roles`.
 
-
-def build(settings: Settings, publisher: Publisher | None = None) -> Runtime:
+    Embedded mode defaults to every role in this process; the stack to none (the api alone).
+    """
     engine = create_engine(settings)
     sessions = session_factory(engine)
-    # The relay is created below; the lambda reads it at call time.
-    runtime_ref: list[Runtime] = []
-    ctx = Context(
-        settings=settings,
-        sessions=sessions,
-        tasks=LocalTaskCommands(lambda: runtime_ref[0].uow()),
-    )
-    subscriptions = registry.for_roles()
-    if publisher is None:
-        if settings.events is not EventTransport.inprocess:
-            raise NotImplementedError(
-                f"TODO_EVENTS={settings.events.value} is not available yet; use inprocess"
-            )
-        publisher = InProcessPublisher(subscriptions, ctx)
-    relay = Relay(
-        sessions,
-        publisher,
-        batch_size=settings.relay_batch_size,
-        poll_seconds=settings.relay_poll_seconds,
-    )
+    hub = Hub()
+    holder: dict[str, Any] = {}
+
+    if settings.events is EventTransport.inprocess:
+        roles = registry.ROLES if roles is None else roles
+        jobs = AsyncioJobs()
+        sidecar = None
+        ctx = Context(
+            settings=settings,
+            sessions=sessions,
+            tasks=LocalTaskCommands(lambda: holder["runtime"].uow()),
+            publish=LocalPublish(lambda: holder["publisher"]),
+            markers=DbMarkers(sessions),
+            jobs=jobs,
+            mailer=SmtpMailer(settings),
+            push=hub.send,
+        )
+        subscriptions = registry.for_roles(roles)
+        publisher = publisher or InProcessPublisher(subscriptions, ctx)
+    else:
+        roles = () if roles is None else roles
+        jobs = None
+        sidecar = Sidecar(settings)
+        ctx = Context(
+            settings=settings,
+            sessions=sessions,
+            tasks=dapr_ports.DaprTaskCommands(sidecar),
+            publish=dapr_ports.DaprPublish(sidecar),
+            markers=dapr_ports.DaprMarkers(sidecar),
+            jobs=dapr_ports.DaprJobs(sidecar),
+            mailer=SmtpMailer(settings),
+            push=hub.send,
+        )
+        subscriptions = registry.for_roles(roles)
+        publisher = publisher or DaprPublisher(sidecar)
+    holder["publisher"] = publisher
+
+    relay = None
+    if with_relay:
+        relay = Relay(
+            sessions,
+            publisher,
+            batch_size=settings.relay_batch_size,
+            poll_seconds=settings.relay_poll_seconds,
+        )
     runtime = Runtime(
-        settings, engine, sessions, ctx, relay, subscriptions, LoginThrottle(settings)
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        ctx=ctx,
+        roles=roles,
+        subscriptions=subscriptions,
+        hub=hub,
+        login_throttle=LoginThrottle(settings),
+        relay=relay,
+        sidecar=sidecar,
+        jobs=jobs,
     )
-    runtime_ref.append(runtime)
+    holder["runtime"] = runtime
+    if jobs is not None:
+        jobs.on_fire = lambda data: reminders.on_job(data, ctx)
     return runtime

@@ -49,18 +49,26 @@ def serve(
 
 
 @app.command()
-def worker(role: Annotated[str, typer.Argument(help="audit, …")]) -> None:
-    """Run one subscriber role on its own (stack and cluster modes)."""
+def worker(
+    role: Annotated[str, typer.Argument(help="audit, recurrence, reminders, notifier, realtime")],
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1)")] = None,
+    port: Annotated[int, typer.Option(help="The port its Dapr sidecar calls")] = 8001,
+) -> None:
+    """Run one subscriber role on its own, behind a Dapr sidecar (stack and cluster modes)."""
     from todo.services.registry import ROLES
+    from todo.workers.app import create_worker_app
 
     if role not in ROLES:
         raise typer.BadParameter(f"unknown role {role!r}; known: {', '.join(ROLES)}")
-    typer.echo(
-        f"role {role} runs in-process under `todo serve` in embedded mode; "
-        "its standalone form arrives with the Dapr transport",
-        err=True,
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    uvicorn.run(
+        create_worker_app(settings, role),
+        host=host or settings.host,
+        port=port,
+        log_config=None,
+        proxy_headers=False,
     )
-    raise typer.Exit(2)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,30 @@ class Settings(BaseSettings):
 
     static_dir: str | None = None
 
+    # Stack mode (TODO_EVENTS=dapr): this process's sidecar and identity.
+    app_id: str = "api"
+    dapr_host: str = "127.0.0.1"
+    dapr_http_port: int = Field(default=3500, validation_alias="DAPR_HTTP_PORT")
+    dapr_api_token: str | None = Field(default=None, validation_alias="DAPR_API_TOKEN")
+    # Sent by daprd to the app when set (APP_API_TOKEN); internal routes then require it.
+    app_api_token: str | None = Field(default=None, validation_alias="APP_API_TOKEN")
+    pubsub_name: str = "pubsub"
+    broadcast_pubsub_name: str = "pubsub-broadcast"
+    statestore_name: str = "statestore"
+    # The realtime gateway replicas the api forwards /ws to (stack mode).
+    realtime_urls: str = ""
+
+    # Reminders: how often the in-process sweep runs (the stack uses the cron binding).
+    reminder_sweep_seconds: float = 60.0
+
+    # Notifications by email; without a host, emails are only logged (embedded default).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "Todo <todo@localhost>"
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Self:
         # Outside development a forgotten JWT secret would let anyone mint tokens.

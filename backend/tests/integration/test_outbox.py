@@ -103,9 +103,9 @@ async def test_relay_publishes_in_order_and_marks_sent(env: Env) -> None:
     published: list[PendingMessage] = []
 
     class Recorder:
-        async def publish_batch(self, messages: Sequence[PendingMessage]) -> int:
+        async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
             published.extend(messages)
-            return len(messages)
+            return {m.id for m in messages}
 
     relay = relay_module.Relay(env.runtime.sessions, Recorder(), batch_size=4)
     assert await relay.drain() == 6
@@ -120,8 +120,8 @@ async def test_partial_acceptance_keeps_the_rest_pending(env: Env) -> None:
     await user.create(title="b")
 
     class Flaky:
-        async def publish_batch(self, messages: Sequence[PendingMessage]) -> int:
-            return 1
+        async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
+            return {messages[0].id}
 
     relay = relay_module.Relay(env.runtime.sessions, Flaky())
     with pytest.raises(relay_module.PublishFailed):

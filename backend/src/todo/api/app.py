@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from todo import bootstrap
-from todo.api import errors, openapi
+from todo.api import errors, internal, openapi, realtime
 from todo.api.middleware import BodyLimit, RequestContext
 from todo.api.routes import auth, health, tasks
 from todo.settings import Settings, get_settings
@@ -43,6 +43,8 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(tasks.router)
     app.include_router(health.router)
+    app.include_router(internal.api_router)
+    app.include_router(realtime.router)
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -34,12 +34,12 @@ class InProcessPublisher:
         self._attempts = attempts
         self._backoff = backoff_seconds
 
-    async def publish_batch(self, messages: Sequence[PendingMessage]) -> int:
+    async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
         for message in messages:
             subs = [s for s in self._subscriptions if s.topic == message.topic]
             # Different services consume independently, as separate consumer groups would.
             await asyncio.gather(*(self._deliver(s, message) for s in subs))
-        return len(messages)
+        return {m.id for m in messages}
 
     async def _deliver(self, sub: Subscription, message: PendingMessage) -> None:
         for attempt in range(1, self._attempts + 1):

@@ -13,11 +13,11 @@ if TYPE_CHECKING:
 
 
 class Publisher(Protocol):
-    async def publish_batch(self, messages: Sequence[PendingMessage]) -> int:
-        """Publish in order; return how many leading messages the transport accepted.
+    async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
+        """Publish in order; return the ids of the messages the transport accepted.
 
-        Returning fewer than len(messages) (or raising) leaves the rest for a retry, which
-        keeps each key's events in order.
+        What is not accepted (or everything, when this raises) stays pending for a retry. An
+        adapter must never accept a message after an unaccepted one of the same key.
         """
         ...
 

@@ -55,21 +55,23 @@ class Relay:
         try:
             accepted = await self._publisher.publish_batch(rows)
         except Exception as exc:
-            accepted = 0
+            accepted = set()
             error = f"{type(exc).__name__}: {exc}"
         else:
-            error = "transport accepted only part of the batch"
+            error = "the transport did not accept every message"
         metrics.RELAY_PUBLISH_LATENCY.observe(time.perf_counter() - started)
+        sent = [row for row in rows if row.id in accepted]
+        failed = next((row for row in rows if row.id not in accepted), None)
         async with self._sessions() as session, session.begin():
-            await outbox.mark_sent(session, [row.id for row in rows[:accepted]], utcnow())
-            if accepted < len(rows):
-                await outbox.mark_failed(session, rows[accepted].id, error)
-        for row in rows[:accepted]:
+            await outbox.mark_sent(session, [row.id for row in sent], utcnow())
+            if failed is not None:
+                await outbox.mark_failed(session, failed.id, error)
+        for row in sent:
             metrics.OUTBOX_PUBLISHED.labels(row.topic).inc()
-        if accepted < len(rows):
+        if failed is not None:
             metrics.OUTBOX_FAILURES.inc()
             raise PublishFailed(error)
-        return accepted
+        return len(sent)
 
     async def drain(self) -> int:
         """Publish until nothing is pending (tests and shutdown use this)."""

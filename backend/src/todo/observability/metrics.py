@@ -36,3 +36,16 @@ EVENT_HANDLING_LATENCY = Histogram(
 EVENTS_DEAD_LETTERED = Counter(
     "todo_events_dead_lettered_total", "Events given up on", ["consumer", "topic"]
 )
+
+REMINDERS_SCHEDULED = Counter("todo_reminders_scheduled_total", "Reminder timers set")
+REMINDERS_FIRED = Counter("todo_reminders_fired_total", "Reminders published")
+REMINDER_LATENESS = Histogram(
+    "todo_reminder_lateness_seconds",
+    "How long after remind_at the reminder was published",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300),
+)
+NOTIFICATIONS_SENT = Counter(
+    "todo_notifications_sent_total", "Notifications delivered", ["channel"]
+)
+WS_CONNECTIONS = Gauge("todo_ws_connections", "Open WebSocket connections")
+WS_MESSAGES = Counter("todo_ws_messages_sent_total", "Messages sent over WebSockets")

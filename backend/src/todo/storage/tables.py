@@ -138,3 +138,30 @@ class InboxRow(Base):
     consumer: Mapped[str] = mapped_column(String(50), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReminderRow(Base):
+    """The reminders service's view of each task's reminder, kept from task-events.
+
+    The cron sweep reads it to fire what a lost job or downtime missed; `version` makes a
+    redelivered older event unable to overwrite a newer state.
+    """
+
+    __tablename__ = "reminder_schedule"
+
+    task_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigId)
+    title: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index(
+            "ix_reminder_schedule_pending",
+            "remind_at",
+            postgresql_where=sent_at.is_(None),
+            sqlite_where=sent_at.is_(None),
+        ),
+    )

@@ -1,0 +1,1 @@
+"""The two forms of every service port: in-process (embedded) and Dapr (stack, cluster)."""

@@ -1,0 +1,1 @@
+"""Worker processes: one subscriber role each, called by its Dapr sidecar (stack mode)."""

@@ -1,0 +1,92 @@
+"""A worker's HTTP app: what its sidecar calls (events, jobs, cron) and what it serves.
+
+Dapr delivers each subscribed event as a CloudEvent to POST /events/<topic> (declarative
+Subscriptions in dapr/local/). The answer tells Dapr what to do: 200 SUCCESS, or 500 RETRY so
+the Resiliency policy retries and, when retries are exhausted, the dead-letter topic gets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.responses import JSONResponse
+
+from todo import bootstrap
+from todo.api import errors
+from todo.api.internal import audit_router
+from todo.api.middleware import RequestContext
+from todo.api.routes import health
+from todo.messaging import consume
+from todo.observability.logging import get_logger
+from todo.services import reminders
+from todo.services.realtime import serve_socket
+from todo.settings import Settings
+
+log = get_logger(__name__)
+
+
+def _status(status: str, code: int = 200) -> JSONResponse:
+    return JSONResponse({"status": status}, status_code=code)
+
+
+def create_worker_app(settings: Settings, role: str) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = bootstrap.build(settings, (role,), with_relay=False)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"Todo {role} worker", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(health.router)
+    errors.install(app)
+    app.add_middleware(RequestContext)
+
+    @app.post("/events/{topic}", include_in_schema=False)
+    async def on_event(topic: str, request: Request) -> JSONResponse:
+        runtime: bootstrap.Runtime = request.app.state.runtime
+        subs = [s for s in runtime.subscriptions if s.topic == topic]
+        if not subs:
+            return _status("DROP")  # not ours: never retry what nobody here can handle
+        try:
+            envelope: Any = await request.json()
+            event = envelope.get("data", envelope) if isinstance(envelope, dict) else None
+            if not isinstance(event, dict):
+                raise ValueError("the event body is not a JSON object")
+            for sub in subs:
+                await consume.handle(sub, event, runtime.ctx)
+        except Exception as exc:
+            log.warning("event will be retried", topic=topic, error=str(exc)[:300])
+            return _status("RETRY", 500)
+        return _status("SUCCESS")
+
+    if role == "reminders":
+
+        @app.post("/job/{name}", include_in_schema=False)
+        async def on_job(name: str, request: Request) -> JSONResponse:
+            runtime: bootstrap.Runtime = request.app.state.runtime
+            await reminders.on_job(await request.json(), runtime.ctx)
+            return JSONResponse({"status": "ok", "job": name})
+
+        @app.post("/reminder-sweep", include_in_schema=False)
+        async def on_sweep(request: Request) -> JSONResponse:
+            runtime: bootstrap.Runtime = request.app.state.runtime
+            return JSONResponse({"sent": await reminders.sweep(runtime.ctx)})
+
+    if role == "realtime":
+
+        @app.websocket("/ws")
+        async def ws(socket: WebSocket) -> None:
+            runtime: bootstrap.Runtime = socket.app.state.runtime
+            await serve_socket(socket, runtime.hub, runtime.settings)
+
+    if role == "audit":
+        app.include_router(audit_router)
+
+    return app
