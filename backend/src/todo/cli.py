@@ -71,5 +71,34 @@ def worker(
     )
 
 
+events = typer.Typer(no_args_is_help=True, help="The event store.")
+app.add_typer(events, name="events")
+
+
+@events.command("rebuild")
+def events_rebuild() -> None:
+    """Replay the event store; report every task whose rebuilt state differs from its row."""
+    import asyncio
+
+    from todo import bootstrap
+    from todo.services import audit
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    async def run() -> list[str]:
+        runtime = bootstrap.build(settings, ("audit",), with_relay=False)
+        try:
+            return await audit.rebuild(runtime.ctx)
+        finally:
+            await runtime.stop()
+
+    differences = asyncio.run(run())
+    for line in differences:
+        typer.echo(line)
+    typer.echo(f"rebuild: {len(differences)} difference(s)")
+    raise typer.Exit(1 if differences else 0)
+
+
 if __name__ == "__main__":
     app()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -71,5 +74,12 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
         metrics = api.get("/metrics").text
         assert "todo_tasks_created_total" in metrics
         assert 'route="/api/tasks"' in metrics
+    rebuild = subprocess.run(
+        [sys.executable, "-m", "todo.cli", "events", "rebuild"],
+        env={**os.environ, "DATABASE_URL": db, "TODO_ENVIRONMENT": "test"},
+        capture_output=True, text=True, check=False,
+    )
+    assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
+    assert "rebuild: 0 difference(s)" in rebuild.stdout
     log = (tmp_path / "server.log").read_text()
     assert '"request_id"' in log and "Traceback" not in log

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.conftest import new_database
 from tests.support.api import User, settings_for, signup
@@ -16,6 +16,7 @@ from tests.support.events import assert_valid
 from todo import bootstrap
 from todo.api.app import create_app
 from todo.messaging import relay as relay_module
+from todo.services import audit
 from todo.storage import outbox
 from todo.storage.outbox import PendingMessage
 from todo.storage.tables import EventRecordRow, OutboxRow, TaskRow
@@ -178,3 +179,20 @@ async def test_every_emitted_event_matches_its_schema(env: Env) -> None:
     assert len(rows) >= 10
     for row in rows:
         assert_valid(row.topic, row.payload)
+
+
+async def test_rebuild_from_the_event_store_matches_live_rows(env: Env) -> None:
+    user = await signup(env.client)
+    kept = await user.create(title="kept", tags=["x"], due_at="2031-01-01T00:00:00Z")
+    await user.patch(f"/api/tasks/{kept['id']}", json={"priority": "high"})
+    await user.post(f"/api/tasks/{kept['id']}/complete")
+    gone = await user.create(title="gone")
+    await user.delete(f"/api/tasks/{gone['id']}")
+    await env.runtime.relay.drain()
+    assert await audit.rebuild(env.runtime.ctx) == []
+    # Tamper with a live row behind the events' back: rebuild must notice.
+    async with env.runtime.sessions() as session, session.begin():
+        await session.execute(
+            update(TaskRow).where(TaskRow.id == kept["id"]).values(title="tampered")
+        )
+    assert await audit.rebuild(env.runtime.ctx) == [f"task {kept['id']}: differs in title"]

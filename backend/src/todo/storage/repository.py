@@ -219,3 +219,13 @@ class UserRepository:
         self.session.add(row)
         await self.session.flush()
         return _to_account(row)
+
+
+async def all_tasks(session: AsyncSession) -> list[Task]:
+    """Every task of every user (for `todo events rebuild`; not for request paths)."""
+    rows = list((await session.scalars(select(TaskRow).order_by(TaskRow.id))).all())
+    repo = TaskRepository(session)
+    tags: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(rows), 500):
+        tags.update(await repo._tags_of([r.id for r in rows[start : start + 500]]))
+    return [_to_task(row, tags[row.id]) for row in rows]
