@@ -14,11 +14,13 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= python3
 export TODO_CACHE
 
-.PHONY: help setup run test lint unit integration e2e clean
+.PHONY: help setup run stack bench test lint unit integration e2e stack-test clean
 
 help:
 	@echo "make run    - the app at http://127.0.0.1:$(PORT) (embedded: SQLite, in-process events)"
 	@echo "make test   - lint, types, and every test suite against real parts"
+	@echo "make stack  - the real stack on one machine: PostgreSQL, Kafka, Dapr sidecars, every service"
+	@echo "make bench  - open-loop measurement of the event pipeline (docs/BENCHMARKS.md)"
 	@echo "make lint   - ruff and mypy only"
 
 $(UV):
@@ -32,6 +34,12 @@ run: setup
 	@echo "==> serving http://127.0.0.1:$(PORT)  (Ctrl-C stops; data in ./.data)"
 	@PORT=$(PORT) TODO_LOG_JSON=$${TODO_LOG_JSON:-false} \
 		$(UV) run --frozen --project $(BACKEND) todo serve --migrate
+
+stack: setup
+	@cd $(BACKEND) && PORT=$(PORT) .venv/bin/python -m todo.stack
+
+bench: setup
+	@cd $(BACKEND) && .venv/bin/python ../bench/pipeline.py $(BENCH_ARGS)
 
 lint: setup
 	@echo "==> ruff"
@@ -53,6 +61,10 @@ integration: setup
 e2e: setup
 	@echo "==> end-to-end tests (real server processes, schemathesis)"
 	@$(PYTEST) tests/e2e
+
+stack-test: setup
+	@echo "==> stack tests (PostgreSQL, Kafka, Dapr sidecars, every service)"
+	@$(PYTEST) tests/stack
 
 test: lint
 	@echo "==> all test suites"
