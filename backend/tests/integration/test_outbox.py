@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -15,6 +17,8 @@ from tests.support.api import User, settings_for, signup
 from tests.support.events import assert_valid
 from todo import bootstrap
 from todo.api.app import create_app
+from todo.clock import utcnow
+from todo.domain.events import Message
 from todo.messaging import relay as relay_module
 from todo.services import audit
 from todo.storage import outbox
@@ -196,3 +200,70 @@ async def test_rebuild_from_the_event_store_matches_live_rows(env: Env) -> None:
             update(TaskRow).where(TaskRow.id == kept["id"]).values(title="tampered")
         )
     assert await audit.rebuild(env.runtime.ctx) == [f"task {kept['id']}: differs in title"]
+
+
+@pytest.fixture
+async def pg_env(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Env]:
+    url = await new_database("postgresql", request, tmp_path_factory.mktemp("pg-outbox"))
+    runtime = bootstrap.build(settings_for(url, relay_poll_seconds=30))
+    runtime.start = _no_background  # type: ignore[method-assign]
+    app = create_app(runtime.settings, runtime)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Env(runtime, client)
+
+
+async def test_relays_of_several_replicas_publish_each_row_once(pg_env: Env) -> None:
+    user = await signup(pg_env.client)
+    for i in range(30):
+        await user.create(title=f"r{i}")
+    published: list[int] = []
+
+    class Slow:
+        async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
+            await asyncio.sleep(0.01)
+            published.extend(m.id for m in messages)
+            return {m.id for m in messages}
+
+    relays = [relay_module.Relay(pg_env.runtime.sessions, Slow(), batch_size=7) for _ in range(3)]
+
+    async def drain(relay: relay_module.Relay) -> None:
+        while await pg_env.count(OutboxRow.id, OutboxRow.sent_at.is_(None)):
+            await relay.drain_once()
+
+    await asyncio.gather(*(drain(r) for r in relays))
+    assert len(published) == 60 and sorted(published) == sorted(set(published))
+
+
+async def test_a_commit_in_another_process_wakes_the_relay_through_notify(pg_env: Env) -> None:
+    published: list[int] = []
+
+    class Recorder:
+        async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
+            published.extend(m.id for m in messages)
+            return {m.id for m in messages}
+
+    relay = relay_module.Relay(pg_env.runtime.sessions, Recorder(), poll_seconds=30)
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)  # past the first (empty) drain, now waiting up to 30 s
+        other = bootstrap.build(pg_env.runtime.settings, with_relay=False)  # its own engine
+        try:
+            async with other.uow() as uow:  # a commit the relay's process did not make
+                await uow.outbox.add(
+                    [Message("task-events", "1", {"event_id": "x"})], utcnow(), None
+                )
+                await uow.commit()
+            deadline = asyncio.get_running_loop().time() + 3
+            while not published and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.02)
+            assert published, "the relay did not wake on NOTIFY"
+        finally:
+            await other.stop()
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running

@@ -3,7 +3,12 @@
 A row is marked sent only after the transport accepted it, so a crash between the two
 publishes it again (at-least-once); consumers are idempotent by event_id. On a failure the
 relay stops at the failed row and retries it after a backoff, which keeps every task's events
-in order. It wakes when a transaction commits (in this process) and polls as a fallback.
+in order. It wakes when a transaction commits (in this process, and on PostgreSQL through
+LISTEN/NOTIFY from any process) and polls as a fallback.
+
+With several api replicas on PostgreSQL each runs a relay, but only one drains at a time: a
+transaction-scoped advisory lock elects it per batch, so rows are never published by two
+relays at once and a task's events stay in order.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 import time
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todo.clock import utcnow
@@ -40,6 +46,8 @@ class Relay:
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._gauges_at = 0.0
+        bind = sessions.kw.get("bind")
+        self._dialect = bind.dialect.name if bind is not None else ""
 
     def wake(self) -> None:
         """Called after a commit that added outbox rows."""
@@ -47,6 +55,19 @@ class Relay:
 
     async def drain_once(self) -> int:
         """Publish one batch of pending rows; return how many were published."""
+        if not self._postgres:
+            return await self._drain_batch()
+        async with self._sessions() as guard, guard.begin():
+            if not await outbox.try_lead(guard):
+                return 0  # another replica's relay is draining
+            return await self._drain_batch()
+
+    @property
+    def _postgres(self) -> bool:
+        # SQLite is one process; and a transaction held there would lock out the handlers.
+        return self._dialect == "postgresql"
+
+    async def _drain_batch(self) -> int:
         async with self._sessions() as session:
             rows = await outbox.pending(session, self._batch_size)
         if not rows:
@@ -81,6 +102,27 @@ class Relay:
         return total
 
     async def run(self) -> None:
+        listener = await self._listen() if self._postgres else None
+        try:
+            await self._loop()
+        finally:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        """LISTEN for commits of other processes; without it the poll still finds the rows."""
+        bind = self._sessions.kw["bind"]
+        url = bind.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            conn = await asyncpg.connect(url)
+            await conn.add_listener(outbox.NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("relay LISTEN unavailable; polling only", error=str(exc))
+            return None
+        return conn
+
+    async def _loop(self) -> None:
         backoff = self._poll_seconds
         while True:
             # Cleared before draining: a commit during the drain leaves it set, so the wait

@@ -50,6 +50,17 @@ class Outbox:
             await self.session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
+# An arbitrary constant naming the relay's advisory lock.
+_RELAY_LOCK = 0x7A0D0_0B0C
+
+
+async def try_lead(session: AsyncSession) -> bool:
+    """PostgreSQL: take the relay's advisory lock for this transaction, if it is free."""
+    return bool(
+        await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _RELAY_LOCK})
+    )
+
+
 async def pending(session: AsyncSession, limit: int) -> list[PendingMessage]:
     rows = await session.execute(
         select(OutboxRow).where(OutboxRow.sent_at.is_(None)).order_by(OutboxRow.id).limit(limit)
