@@ -47,7 +47,10 @@ class StackClient:
             await asyncio.sleep(0.05)
 
     async def until_value(
-        self, probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], what: str,
+        self,
+        probe: Callable[[], Awaitable[T]],
+        check: Callable[[T], bool],
+        what: str,
         timeout: float = 20,
     ) -> T:
         deadline = time.monotonic() + timeout
@@ -80,9 +83,15 @@ class StackClient:
         result = await asyncio.to_thread(
             subprocess.run,
             [sys.executable, "-m", "todo.cli", "events", "rebuild"],
-            env={**os.environ, "DATABASE_URL": str(self.stack.database_url),
-                 "TODO_ENVIRONMENT": "test", "TODO_LOG_LEVEL": "WARNING"},
-            capture_output=True, text=True, check=False,
+            env={
+                **os.environ,
+                "DATABASE_URL": str(self.stack.database_url),
+                "TODO_ENVIRONMENT": "test",
+                "TODO_LOG_LEVEL": "WARNING",
+            },
+            capture_output=True,
+            text=True,
+            check=False,
         )
         lines = [line for line in result.stdout.splitlines() if not line.startswith("rebuild:")]
         assert result.returncode in (0, 1), result.stderr

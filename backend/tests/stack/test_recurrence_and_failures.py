@@ -34,13 +34,18 @@ async def test_completing_a_recurring_task_makes_one_next_even_when_delivered_tw
     try:
         records = await asyncio.to_thread(
             reader.read_until,
-            lambda rs: any(r.data.get("task_id") == task["id"]
-                           and r.data.get("event_type") == "completed" for r in rs),
+            lambda rs: any(
+                r.data.get("task_id") == task["id"] and r.data.get("event_type") == "completed"
+                for r in rs
+            ),
         )
     finally:
         reader.close()
-    completed = next(r for r in records if r.data.get("task_id") == task["id"]
-                     and r.data.get("event_type") == "completed")
+    completed = next(
+        r
+        for r in records
+        if r.data.get("task_id") == task["id"] and r.data.get("event_type") == "completed"
+    )
     await asyncio.to_thread(produce, client.kafka, "task-events", completed.raw, completed.key)
     await asyncio.sleep(4)
     assert len(await series()) == 2
@@ -50,11 +55,22 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_rest_flows
     client: StackClient,
 ) -> None:
     marker = uuid.uuid4().hex
-    poison = json.dumps({
-        "specversion": "1.0", "id": marker, "source": "tests", "type": "com.dapr.event.sent",
-        "datacontenttype": "application/json", "topic": "task-events", "pubsubname": "pubsub",
-        "data": {"event_id": marker, "event_type": "created", "note": "no task_id, no task_data"},
-    }).encode()
+    poison = json.dumps(
+        {
+            "specversion": "1.0",
+            "id": marker,
+            "source": "tests",
+            "type": "com.dapr.event.sent",
+            "datacontenttype": "application/json",
+            "topic": "task-events",
+            "pubsubname": "pubsub",
+            "data": {
+                "event_id": marker,
+                "event_type": "created",
+                "note": "no task_id, no task_data",
+            },
+        }
+    ).encode()
     await asyncio.to_thread(produce, client.kafka, "task-events", poison, "poison")
     reader = TopicReader(client.kafka, "task-events.dlq")
     try:
@@ -80,8 +96,10 @@ async def test_broker_outage_during_a_burst_loses_and_duplicates_nothing(
 ) -> None:
     user = await client.signup()
     limits = httpx.Limits(max_connections=20)
-    async with httpx.AsyncClient(base_url=client.api_url, headers=user.headers, limits=limits,
-                                 timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=client.api_url, headers=user.headers, limits=limits, timeout=30
+    ) as http:
+
         async def create(i: int) -> int:
             response = await http.post("/api/tasks", json={"title": f"burst {i}"})
             assert response.status_code == 201, response.text

@@ -17,7 +17,8 @@ async def test_reminder_arrives_on_time_once(client: StackClient) -> None:
     user = await client.signup()
     remind_at = _at(3)
     await user.create(
-        title="on time", remind_at=remind_at.isoformat(),
+        title="on time",
+        remind_at=remind_at.isoformat(),
         due_at=(remind_at + timedelta(hours=1)).isoformat(),
     )
     mails = await client.mails_to(user.email, count=1, timeout=10)
@@ -32,7 +33,9 @@ async def test_moving_the_reminder_moves_the_email(client: StackClient) -> None:
     user = await client.signup()
     task = await user.create(title="moved", remind_at=_at(3).isoformat())
     new_time = _at(7)
-    response = await user.patch(f"/api/tasks/{task['id']}", json={"remind_at": new_time.isoformat()})
+    response = await user.patch(
+        f"/api/tasks/{task['id']}", json={"remind_at": new_time.isoformat()}
+    )
     assert response.status_code == 200
     mails = await client.mails_to(user.email, count=1, timeout=12)
     assert len(mails) == 1
