@@ -30,7 +30,7 @@ async def track(event: dict[str, Any], ctx: Context) -> None:
     active = event["event_type"] != "deleted" and not task["completed"]
     remind_at = _when(task["remind_at"]) if active else None
     async with ctx.sessions() as session, session.begin():
-        newer = await schedule.apply(
+        applied = await schedule.apply(
             session,
             task_id=event["task_id"],
             user_id=event["user_id"],
@@ -39,8 +39,8 @@ async def track(event: dict[str, Any], ctx: Context) -> None:
             remind_at=remind_at,
             version=event["version"],
         )
-    if not newer:
-        return  # an older event delivered late: the newer one already set the timer
+    if not applied.newer:
+        return  # no reminder ever, or an older event delivered late
     if remind_at is not None and remind_at > utcnow():
         await ctx.jobs.schedule(
             event["task_id"],
@@ -48,7 +48,7 @@ async def track(event: dict[str, Any], ctx: Context) -> None:
             {"task_id": event["task_id"], "remind_at": remind_at.isoformat()},
         )
         metrics.REMINDERS_SCHEDULED.inc()
-    else:
+    elif applied.had_reminder:
         # Cancelled, completed, deleted, or already due (the sweep fires those).
         await ctx.jobs.cancel(event["task_id"])
 

@@ -12,6 +12,12 @@ from todo.storage.tables import ReminderRow
 
 
 @dataclass(frozen=True)
+class Applied:
+    newer: bool  # this event is newer than what was known: act on it
+    had_reminder: bool  # a timer may exist from before
+
+
+@dataclass(frozen=True)
 class Reminder:
     task_id: int
     user_id: int
@@ -29,13 +35,16 @@ async def apply(
     due_at: datetime | None,
     remind_at: datetime | None,
     version: int,
-) -> bool:
-    """Record the task's reminder as of `version`; False when a newer version is already known.
+) -> Applied:
+    """Record the task's reminder as of `version`, unless a newer version is already known.
 
     A moved reminder (another remind_at) is unsent again; the same one keeps its sent mark.
+    A task that never had a reminder gets no row at all (most tasks: no write per event).
     """
     row = await session.get(ReminderRow, task_id, with_for_update=True)
     if row is None:
+        if remind_at is None:
+            return Applied(newer=False, had_reminder=False)
         session.add(
             ReminderRow(
                 task_id=task_id,
@@ -47,13 +56,14 @@ async def apply(
                 sent_at=None,
             )
         )
-        return True
+        return Applied(newer=True, had_reminder=False)
     if version <= row.version:
-        return False
+        return Applied(newer=False, had_reminder=row.remind_at is not None)
+    had = row.remind_at is not None
     if row.remind_at != remind_at:
         row.sent_at = None
     row.title, row.due_at, row.remind_at, row.version = title, due_at, remind_at, version
-    return True
+    return Applied(newer=True, had_reminder=had)
 
 
 async def pending(session: AsyncSession, task_id: int, remind_at: datetime) -> Reminder | None:
