@@ -33,6 +33,12 @@ EVENTS_HANDLED = Counter(
 EVENT_HANDLING_LATENCY = Histogram(
     "todo_event_handling_duration_seconds", "Event handling duration", ["consumer", "topic"]
 )
+EVENT_AGE = Histogram(
+    "todo_event_age_seconds",
+    "Event age when a consumer starts handling it (now minus the event's timestamp)",
+    ["consumer", "topic"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
 EVENTS_DEAD_LETTERED = Counter(
     "todo_events_dead_lettered_total", "Events given up on", ["consumer", "topic"]
 )
