@@ -8,13 +8,19 @@ UV_VERSION := 0.13.8
 UV := $(TODO_CACHE)/uv/$(UV_VERSION)/bin/uv
 PORT ?= 8000
 BACKEND := backend
+FRONTEND := frontend
+# npm ci runs again only when node_modules is gone or the lock (or package.json) changed.
+NPM_STAMP := $(FRONTEND)/node_modules/.install-stamp
+# The browser tests drive Debian's Chromium; the script installs it when missing (as root).
+CHROMIUM = bash scripts/tools/chromium.sh | tail -n1
 
 # uv must use the machine's Python 3.11; it cannot download interpreters here.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= python3
 export TODO_CACHE
 
-.PHONY: help setup run stack bench test lint unit integration e2e stack-test clean
+.PHONY: help setup tools run stack bench test lint unit integration e2e stack-test clean \
+	web web-test api-client chromium screenshots
 
 help:
 	@echo "make run    - the app at http://127.0.0.1:$(PORT) (embedded: SQLite, in-process events)"
@@ -22,6 +28,10 @@ help:
 	@echo "make stack  - the real stack on one machine: PostgreSQL, Kafka, Dapr sidecars, every service"
 	@echo "make bench  - open-loop measurement of the event pipeline (docs/BENCHMARKS.md)"
 	@echo "make lint   - ruff and mypy only"
+	@echo "make web    - build the web app into frontend/dist (make run serves it at /)"
+	@echo "make web-test   - the web app's component tests (vitest)"
+	@echo "make api-client - regenerate frontend/openapi.json and the typed API client"
+	@echo "make screenshots - docs/screenshots/*.png from a real Chromium"
 
 $(UV):
 	@bash scripts/tools/uv.sh >/dev/null
@@ -30,10 +40,35 @@ setup: $(UV)
 	@echo "==> installing Python dependencies (uv sync --frozen)"
 	@$(UV) sync --frozen --project $(BACKEND)
 
-run: setup
+run: setup web
 	@echo "==> serving http://127.0.0.1:$(PORT)  (Ctrl-C stops; data in ./.data)"
-	@PORT=$(PORT) TODO_LOG_JSON=$${TODO_LOG_JSON:-false} \
+	@PORT=$(PORT) TODO_LOG_JSON=$${TODO_LOG_JSON:-false} TODO_STATIC_DIR=$(CURDIR)/$(FRONTEND)/dist \
 		$(UV) run --frozen --project $(BACKEND) todo serve --migrate
+
+$(NPM_STAMP): $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
+	@echo "==> installing the web app's dependencies (npm ci)"
+	@cd $(FRONTEND) && npm ci --no-audit --no-fund
+	@touch $@
+
+web: $(NPM_STAMP)
+	@echo "==> building the web app (type check + vite build -> frontend/dist)"
+	@cd $(FRONTEND) && npm run build
+
+web-test: $(NPM_STAMP)
+	@echo "==> web app component tests (vitest)"
+	@cd $(FRONTEND) && npm test
+
+api-client: setup $(NPM_STAMP)
+	@echo "==> regenerating frontend/openapi.json and frontend/src/api/schema.d.ts"
+	@cd $(FRONTEND) && UV=$(UV) bash scripts/gen-api.sh
+
+chromium:
+	@$(CHROMIUM)
+
+screenshots: setup web
+	@echo "==> screenshots of the web app -> docs/screenshots/"
+	@TODO_CHROMIUM=$$($(CHROMIUM)); export TODO_CHROMIUM; \
+		cd $(BACKEND) && $(UV) run --frozen python ../scripts/screenshots.py
 
 stack: setup
 	@cd $(BACKEND) && PORT=$(PORT) .venv/bin/python -m todo.stack
@@ -58,17 +93,24 @@ integration: setup
 	@echo "==> integration tests (SQLite and a private PostgreSQL server)"
 	@$(PYTEST) tests/integration
 
-e2e: setup
-	@echo "==> end-to-end tests (real server processes, schemathesis)"
-	@$(PYTEST) tests/e2e
+e2e: setup web
+	@echo "==> end-to-end tests (real server processes, schemathesis, the web app in Chromium)"
+	@TODO_CHROMIUM=$$($(CHROMIUM)); export TODO_CHROMIUM; $(PYTEST) tests/e2e
 
 stack-test: setup
 	@echo "==> stack tests (PostgreSQL, Kafka, Dapr sidecars, every service)"
 	@$(PYTEST) tests/stack
 
-test: lint
-	@echo "==> all test suites"
-	@$(PYTEST) tests
+tools:
+	@echo "==> tools: PostgreSQL, Kafka, Dapr (daprd + scheduler), Chromium; fetched or built once into $(TODO_CACHE)"
+	@bash scripts/tools/postgres.sh >/dev/null
+	@bash scripts/tools/kafka.sh >/dev/null
+	@bash scripts/tools/dapr.sh >/dev/null
+	@bash scripts/tools/chromium.sh >/dev/null
+
+test: lint tools web web-test
+	@echo "==> all test suites (the web app's in Chromium among them)"
+	@TODO_CHROMIUM=$$($(CHROMIUM)); export TODO_CHROMIUM; $(PYTEST) tests
 
 clean:
-	rm -rf $(BACKEND)/.venv .data
+	rm -rf $(BACKEND)/.venv .data $(FRONTEND)/node_modules $(FRONTEND)/dist

@@ -39,12 +39,15 @@ async def _collect(url: str, seconds: float, into: list[dict[str, Any]]) -> None
 
 
 def test_reminder_email_and_live_updates(tmp_path: Path) -> None:
-    with smtp_server() as inbox, running_server(
-        f"sqlite+aiosqlite:///{tmp_path}/todo.db",
-        tmp_path / "server.log",
-        TODO_SMTP_HOST=inbox.host,
-        TODO_SMTP_PORT=str(inbox.port),
-    ) as base:
+    with (
+        smtp_server() as inbox,
+        running_server(
+            f"sqlite+aiosqlite:///{tmp_path}/todo.db",
+            tmp_path / "server.log",
+            TODO_SMTP_HOST=inbox.host,
+            TODO_SMTP_PORT=str(inbox.port),
+        ) as base,
+    ):
         api = httpx.Client(base_url=base, timeout=10)
         alice, alice_auth = _signup(api)
         _, bob_auth = _signup(api)
@@ -54,19 +57,25 @@ def test_reminder_email_and_live_updates(tmp_path: Path) -> None:
 
         async def scenario() -> float:
             listeners = [
-                asyncio.create_task(_collect(
-                    f"{ws_base}/ws?token={alice_auth['Authorization'][7:]}", 6, alice_msgs)),
-                asyncio.create_task(_collect(
-                    f"{ws_base}/ws?token={bob_auth['Authorization'][7:]}", 6, bob_msgs)),
+                asyncio.create_task(
+                    _collect(f"{ws_base}/ws?token={alice_auth['Authorization'][7:]}", 6, alice_msgs)
+                ),
+                asyncio.create_task(
+                    _collect(f"{ws_base}/ws?token={bob_auth['Authorization'][7:]}", 6, bob_msgs)
+                ),
             ]
             await asyncio.sleep(0.5)
             remind_at = datetime.now(UTC) + timedelta(seconds=3)
             async with httpx.AsyncClient(base_url=base) as client:
-                created = await client.post("/api/tasks", headers=alice_auth, json={
-                    "title": "Call the plumber",
-                    "due_at": (remind_at + timedelta(hours=1)).isoformat(),
-                    "remind_at": remind_at.isoformat(),
-                })
+                created = await client.post(
+                    "/api/tasks",
+                    headers=alice_auth,
+                    json={
+                        "title": "Call the plumber",
+                        "due_at": (remind_at + timedelta(hours=1)).isoformat(),
+                        "remind_at": remind_at.isoformat(),
+                    },
+                )
                 assert created.status_code == 201
             await asyncio.gather(*listeners)
             return remind_at.timestamp()

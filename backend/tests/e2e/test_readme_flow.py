@@ -77,7 +77,9 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
     rebuild = subprocess.run(
         [sys.executable, "-m", "todo.cli", "events", "rebuild"],
         env={**os.environ, "DATABASE_URL": db, "TODO_ENVIRONMENT": "test"},
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
     assert "rebuild: 0 difference(s)" in rebuild.stdout

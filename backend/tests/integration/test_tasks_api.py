@@ -390,3 +390,10 @@ async def test_nul_characters_are_rejected_not_a_500(
     # PostgreSQL cannot store NUL in text; it must be a clear 422 (or 401 for login), never 500.
     response = await user.request(method, path, json=body)
     assert response.status_code in (401, 422), response.text
+
+
+async def test_ids_of_deleted_tasks_are_never_reused(user: User) -> None:
+    first = await user.create(title="newest, then deleted")
+    assert (await user.delete(f"/api/tasks/{first['id']}")).status_code == 204
+    second = await user.create(title="next")
+    assert second["id"] > first["id"]

@@ -36,13 +36,15 @@ class TopicReader:
     """A consumer in a fresh group that reads a topic from its beginning."""
 
     def __init__(self, bootstrap: str, *topics: str) -> None:
-        self.consumer = Consumer({
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-            "client.id": "todo-tests",
-        })
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"test-{uuid.uuid4().hex[:8]}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "client.id": "todo-tests",
+            }
+        )
         self.consumer.subscribe(list(topics))
         self.seen: list[Record] = []
 
@@ -55,10 +57,16 @@ class TopicReader:
             if message is None or message.error():
                 continue
             key = message.key()
-            self.seen.append(Record(
-                message.topic(), message.partition(), message.offset(),
-                key.decode() if key else None, message.value(), time.time(),
-            ))
+            self.seen.append(
+                Record(
+                    message.topic(),
+                    message.partition(),
+                    message.offset(),
+                    key.decode() if key else None,
+                    message.value(),
+                    time.time(),
+                )
+            )
         return self.seen
 
     def close(self) -> None:

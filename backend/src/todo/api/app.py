@@ -7,10 +7,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from todo import bootstrap
-from todo.api import errors, internal, openapi, realtime
+from todo.api import errors, internal, openapi, realtime, web
 from todo.api.middleware import BodyLimit, RequestContext
 from todo.api.routes import auth, health, tasks
 from todo.settings import Settings, get_settings
@@ -50,5 +49,5 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     if settings.static_dir and Path(settings.static_dir).is_dir():
-        app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web")
+        web.install(app, settings.static_dir)
     return app

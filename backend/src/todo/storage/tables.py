@@ -71,6 +71,9 @@ class TaskRow(Base):
         Index("ix_tasks_user_title", "user_id", func.lower(title)),
         Index("ix_tasks_remind_open", "remind_at"),
         Index("uq_tasks_series_due", "series_id", "due_at", unique=True),
+        # Ids are never reused (SQLite would hand a deleted newest task's id to the next one,
+        # and the event store and reminder schedule are keyed by task id).
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -1,0 +1,2 @@
+export const BANNER: string;
+export function schemaTypes(openapiJson: string): Promise<string>;
