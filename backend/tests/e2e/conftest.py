@@ -37,13 +37,6 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture
-def own_web_server(tmp_path: Path) -> Iterator[str]:
-    """A server of the test's own, on a fresh database."""
-    with _web_server(tmp_path) as base:
-        yield base
-
-
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     try:

@@ -103,11 +103,10 @@ def test_two_tabs_of_one_user_see_each_other_and_a_stranger_sees_nothing(
 
 
 def test_reminder_becomes_a_notification_or_an_in_app_message(
-    browser: Any, own_web_server: str, api_user: Any
+    browser: Any, web_server: str, api_user: Any
 ) -> None:
-    # A server of its own: on SQLite a new task may reuse the id of a task deleted by an
-    # earlier test, and the reminders service then ignores it (see docs/STATUS.md, Web app).
-    web_server = own_web_server
+    # The shared server: earlier tests deleted tasks there, whose ids must not be reused
+    # (migration 0003), or the reminders service would take this task for a deleted one.
     user = api_user(web_server)
     allowed = open_app(browser, web_server, user, permissions=["notifications"])
     allowed.context.add_init_script(RECORD_NOTIFICATIONS)
