@@ -28,6 +28,7 @@ from todo.messaging.dapr import DaprPublisher, Sidecar
 from todo.messaging.inprocess import InProcessPublisher
 from todo.messaging.ports import Publisher, Subscription
 from todo.messaging.relay import Relay
+from todo.observability import tracing
 from todo.observability.logging import get_logger
 from todo.services import audit, registry, reminders
 from todo.services.context import Context
@@ -111,6 +112,7 @@ def build(
     Embedded mode defaults to every role in this process; the stack to none (the api alone).
     """
     engine = create_engine(settings)
+    tracing.instrument_engine(engine)
     sessions = session_factory(engine)
     hub = Hub()
     holder: dict[str, Any] = {}

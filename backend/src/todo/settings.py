@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     events: EventTransport = EventTransport.inprocess
     relay_poll_seconds: float = 1.0
     relay_batch_size: int = 100
+
+    # Traces: none, zipkin (to zipkin_endpoint) or otlp (OTLP/HTTP to otlp_endpoint).
+    tracing: Literal["none", "zipkin", "otlp"] = "none"
+    zipkin_endpoint: str = "http://127.0.0.1:9411/api/v2/spans"
+    otlp_endpoint: str = "http://127.0.0.1:4318/v1/traces"
 
     log_json: bool = True
     log_level: str = "INFO"

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from todo.clock import utcnow
 from todo.domain.events import Message, task_data
 from todo.messaging.ports import Publisher
+from todo.observability import tracing
 from todo.observability.logging import get_logger
 from todo.storage import event_store
 from todo.storage.outbox import PendingMessage
@@ -39,7 +40,9 @@ class LocalPublish:
         self._publisher = publisher
 
     async def __call__(self, message: Message) -> None:
-        pending = PendingMessage(0, message.topic, message.key, message.payload, None, 0)
+        pending = PendingMessage(
+            0, message.topic, message.key, message.payload, tracing.current_traceparent(), 0
+        )
         await self._publisher().publish_batch([pending])
 
 

@@ -6,6 +6,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
+from todo.observability import tracing
 from todo.observability.logging import get_logger
 from todo.settings import Settings
 
@@ -26,6 +27,10 @@ class SmtpMailer:
         message["To"] = to
         message["Subject"] = subject
         message.set_content(body)
+        with tracing.span("smtp send", host=self.settings.smtp_host):
+            await self._send(message)
+
+    async def _send(self, message: EmailMessage) -> None:
         await aiosmtplib.send(
             message,
             hostname=self.settings.smtp_host,

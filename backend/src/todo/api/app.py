@@ -12,6 +12,7 @@ from todo import bootstrap
 from todo.api import errors, internal, openapi, realtime, web
 from todo.api.middleware import BodyLimit, RequestContext
 from todo.api.routes import auth, health, tasks
+from todo.observability import tracing
 from todo.settings import Settings, get_settings
 
 
@@ -19,6 +20,7 @@ def create_app(
     settings: Settings | None = None, runtime: bootstrap.Runtime | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
+    tracing.configure(settings, settings.app_id)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +50,7 @@ def create_app(
     openapi.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext)
+    tracing.instrument_app(app)
     if settings.static_dir and Path(settings.static_dir).is_dir():
         web.install(app, settings.static_dir)
     return app

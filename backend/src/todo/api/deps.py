@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from todo.auth import tokens
 from todo.bootstrap import Runtime
+from todo.observability import tracing
 from todo.settings import Settings
 from todo.storage.uow import UnitOfWork
 
@@ -90,7 +91,9 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 def traceparent(
     value: Annotated[str | None, Header(alias="traceparent", include_in_schema=False)] = None,
 ) -> str | None:
-    return value if value and len(value) <= 100 else None
+    """The request's trace, stored with its outbox rows: the server span's when tracing is on,
+    else the caller's header as given."""
+    return tracing.current_traceparent() or (value if value and len(value) <= 100 else None)
 
 
 TraceParent = Annotated[str | None, Depends(traceparent)]

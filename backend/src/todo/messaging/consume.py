@@ -7,21 +7,35 @@ import time
 from datetime import datetime
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
 from todo.clock import utcnow
 from todo.messaging.ports import Subscription
-from todo.observability import metrics
+from todo.observability import metrics, tracing
 from todo.observability.logging import get_logger
 from todo.services.context import Context
 
 log = get_logger(__name__)
 
 
-async def handle(sub: Subscription, event: dict[str, Any], ctx: Context) -> None:
-    """Run the handler; record the outcome; re-raise so the transport can retry."""
+async def handle(
+    sub: Subscription, event: dict[str, Any], ctx: Context, traceparent: str | None = None
+) -> None:
+    """Run the handler; record the outcome; re-raise so the transport can retry.
+
+    `traceparent` continues the publisher's trace when the transport has no context of its own
+    (in-process delivery); under Dapr the request's context already is that trace.
+    """
     started = time.perf_counter()
     _observe_age(sub, event)
     try:
-        await sub.handler(event, ctx)
+        with tracing.span(
+            f"{sub.consumer} handle {sub.topic}",
+            traceparent,
+            SpanKind.CONSUMER,
+            event_id=str(event.get("event_id")),
+        ):
+            await sub.handler(event, ctx)
     except Exception:
         metrics.EVENTS_HANDLED.labels(sub.consumer, sub.topic, "failed").inc()
         log.exception(

@@ -7,13 +7,16 @@ synchronous. One pooled async client for all of them keeps every call non-blocki
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import httpx
+from opentelemetry.trace import SpanKind
 
+from todo.observability import tracing
 from todo.settings import Settings
 from todo.storage.outbox import PendingMessage
 
@@ -58,22 +61,24 @@ class Sidecar:
             raise DaprError(f"publish to {topic} failed", response)
 
     async def bulk_publish(
-        self, topic: str, entries: Sequence[tuple[str, str, dict[str, Any]]]
+        self, topic: str, entries: Sequence[tuple[str, str, dict[str, Any], str | None]]
     ) -> set[str]:
-        """Publish (entry_id, key, data) entries in order; return the ids Dapr accepted."""
+        """Publish (entry_id, key, data, traceparent) entries in order; return the ids Dapr
+        accepted. Each entry's traceparent becomes its CloudEvent's, continuing its trace."""
         body = [
             {
                 "entryId": entry_id,
                 "event": data,
                 "contentType": "application/json",
-                "metadata": {"partitionKey": key},
+                "metadata": {"partitionKey": key}
+                | ({"cloudevent.traceparent": parent} if parent else {}),
             }
-            for entry_id, key, data in entries
+            for entry_id, key, data, parent in entries
         ]
         response = await self.http.post(
             f"/v1.0-alpha1/publish/bulk/{self.settings.pubsub_name}/{topic}", json=body
         )
-        ids = {entry_id for entry_id, _, _ in entries}
+        ids = {entry[0] for entry in entries}
         if response.status_code == 204:
             return ids
         try:
@@ -140,11 +145,24 @@ class DaprPublisher:
             by_topic[message.topic].append(message)
         accepted: set[int] = set()
         for topic, group in by_topic.items():
-            ok = await self.sidecar.bulk_publish(
-                topic, [(str(m.id), m.key, m.payload) for m in group]
-            )
+            with contextlib.ExitStack() as spans:
+                # One producer span per message, child of the request that wrote it.
+                parents = [_publish_span(spans, topic, m) if m.traceparent else None for m in group]
+                ok = await self.sidecar.bulk_publish(
+                    topic,
+                    [(str(m.id), m.key, m.payload, p) for m, p in zip(group, parents, strict=True)],
+                )
             for message in group:
                 if str(message.id) not in ok:
                     break
                 accepted.add(message.id)
         return accepted
+
+
+def _publish_span(spans: contextlib.ExitStack, topic: str, message: PendingMessage) -> str | None:
+    """Open a producer span continuing the message's trace (closed with the stack, in LIFO
+    order, after the bulk call); return its traceparent for the CloudEvent."""
+    spans.enter_context(
+        tracing.span(f"relay publish {topic}", message.traceparent, SpanKind.PRODUCER)
+    )
+    return tracing.current_traceparent()

@@ -44,7 +44,7 @@ class InProcessPublisher:
     async def _deliver(self, sub: Subscription, message: PendingMessage) -> None:
         for attempt in range(1, self._attempts + 1):
             try:
-                await consume.handle(sub, message.payload, self._ctx)
+                await consume.handle(sub, message.payload, self._ctx, message.traceparent)
                 return
             except Exception:  # any failure: retried, then dead-lettered
                 if attempt < self._attempts:

@@ -12,7 +12,7 @@ from typing import Any
 
 from todo.clock import utcnow
 from todo.domain.events import reminder_due
-from todo.observability import metrics
+from todo.observability import metrics, tracing
 from todo.observability.logging import get_logger
 from todo.services.context import Context
 from todo.storage import reminders as schedule
@@ -45,7 +45,12 @@ async def track(event: dict[str, Any], ctx: Context) -> None:
         await ctx.jobs.schedule(
             event["task_id"],
             remind_at,
-            {"task_id": event["task_id"], "remind_at": remind_at.isoformat()},
+            {
+                "task_id": event["task_id"],
+                "remind_at": remind_at.isoformat(),
+                # The job fires later, outside this trace: its data carries the trace on.
+                "traceparent": tracing.current_traceparent(),
+            },
         )
         metrics.REMINDERS_SCHEDULED.inc()
     elif applied.had_reminder:
@@ -86,7 +91,8 @@ async def on_job(data: dict[str, Any], ctx: Context) -> None:
     remind_at = _when(data.get("remind_at"))
     if remind_at is None:
         raise ValueError("job data without remind_at")
-    await fire(int(data["task_id"]), remind_at, ctx)
+    with tracing.span("reminder due", data.get("traceparent"), task_id=int(data["task_id"])):
+        await fire(int(data["task_id"]), remind_at, ctx)
 
 
 async def sweep(ctx: Context) -> int:

@@ -20,6 +20,7 @@ from todo.api.internal import audit_router
 from todo.api.middleware import RequestContext
 from todo.api.routes import health
 from todo.messaging import consume
+from todo.observability import tracing
 from todo.observability.logging import get_logger
 from todo.services import reminders
 from todo.services.realtime import serve_socket
@@ -33,6 +34,8 @@ def _status(status: str, code: int = 200) -> JSONResponse:
 
 
 def create_worker_app(settings: Settings, role: str) -> FastAPI:
+    tracing.configure(settings, role)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = bootstrap.build(settings, (role,), with_relay=False)
@@ -47,6 +50,7 @@ def create_worker_app(settings: Settings, role: str) -> FastAPI:
     app.include_router(health.router)
     errors.install(app)
     app.add_middleware(RequestContext)
+    tracing.instrument_app(app)
 
     @app.post("/events/{topic}", include_in_schema=False)
     async def on_event(topic: str, request: Request) -> JSONResponse:
