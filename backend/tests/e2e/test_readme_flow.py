@@ -85,3 +85,5 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
     assert "rebuild: 0 difference(s)" in rebuild.stdout
     log = (tmp_path / "server.log").read_text()
     assert '"request_id"' in log and "Traceback" not in log
+    assert '"user_id": 1' in log  # authenticated requests' log lines say whose they were
+    assert "a long secret" not in log and signup.json()["access_token"] not in log

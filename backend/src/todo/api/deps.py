@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -48,7 +49,7 @@ def get_uow(runtime: RuntimeDep) -> UnitOfWork:
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
-def current_user_id(
+async def current_user_id(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> int:
@@ -56,9 +57,11 @@ def current_user_id(
     if credentials is None:
         raise NotAuthenticated("send Authorization: Bearer <access_token> from /api/auth/login")
     try:
-        return tokens.user_id_from(settings, credentials.credentials)
+        user_id = tokens.user_id_from(settings, credentials.credentials)
     except tokens.InvalidToken as exc:
         raise NotAuthenticated(f"the bearer token is not valid: {exc}; log in again") from exc
+    structlog.contextvars.bind_contextvars(user_id=user_id)  # on the request's log lines
+    return user_id
 
 
 CurrentUserId = Annotated[int, Depends(current_user_id)]
