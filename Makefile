@@ -101,13 +101,23 @@ stack-test: setup
 	@echo "==> stack tests (PostgreSQL, Kafka, Dapr sidecars, every service)"
 	@$(PYTEST) tests/stack
 
-tools:
-	@echo "==> tools: PostgreSQL, Kafka, Dapr (daprd + scheduler), Chromium; fetched or built once into $(TODO_CACHE)"
-	@bash scripts/tools/postgres.sh >/dev/null
-	@bash scripts/tools/kafka.sh >/dev/null
-	@bash scripts/tools/dapr.sh >/dev/null
-	@bash scripts/tools/chromium.sh >/dev/null
+# The cluster artefacts: helm lint/template, kubeconform (offline schemas), checkov, actionlint,
+# yamllint, NetworkPolicy flows. The scripts install each pinned tool once into $(TODO_CACHE).
+.PHONY: chart-test
+chart-test: setup
+	@echo "==> chart checks (helm, kubeconform, checkov, actionlint, yamllint; tools cached in $(TODO_CACHE))"
+	@for t in $(CHART_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
+	@$(PYTEST) tests/chart
 
+CHART_TOOLS := helm kubeconform k8s-schemas checkov actionlint yamllint
+
+# Every tool the tests use, fetched or built once into $(TODO_CACHE), with progress shown here
+# rather than inside a captured test fixture.
+tools:
+	@echo "==> tools: PostgreSQL, Kafka, Dapr, Chromium, and the chart checkers; cached in $(TODO_CACHE)"
+	@for t in postgres kafka dapr chromium $(CHART_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
+
+# pytest runs every suite under backend/tests: unit, integration, e2e (browser), stack, chart.
 test: lint tools web web-test
 	@echo "==> all test suites (the web app's in Chromium among them)"
 	@TODO_CHROMIUM=$$($(CHROMIUM)); export TODO_CHROMIUM; $(PYTEST) tests

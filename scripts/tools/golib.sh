@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# go_tool NAME MODULE/CMD VERSION [BINARY]: `go install` a pinned Go command once into
+# $TODO_CACHE/NAME/VERSION/bin and print the binary's path as the last stdout line.
+# Source lib.sh first. The build runs under `nice` (shared machines), CGO off, -trimpath,
+# with Go's own module and build caches (outside the repo). A `.complete` marker beside the
+# binary says the install finished; anything without it is reinstalled.
+go_tool() {
+  local name="$1" pkg="$2" version="$3" binary="${4:-$1}"
+  local home="$TODO_CACHE/$name/$version"
+  local bin="$home/bin/$binary"
+  if [ -x "$bin" ] && [ -f "$home/.complete" ]; then
+    log "cached: $bin ($(cat "$home/.complete"))"
+    echo "$bin"
+    return 0
+  fi
+  need go "install Go (https://go.dev/dl/ or Debian's golang) and re-run $0"
+  _go_tool_install() {
+    rm -rf "$home/bin.tmp"; mkdir -p "$home/bin.tmp"
+    log "GOBIN=$home/bin.tmp CGO_ENABLED=0 nice -n 10 go install -trimpath -ldflags='-s -w ${GO_TOOL_LDFLAGS:-}' $pkg@$version"
+    GOBIN="$home/bin.tmp" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=mod" \
+      nice -n 10 go install -trimpath -ldflags="-s -w ${GO_TOOL_LDFLAGS:-}" "$pkg@$version" >&2 \
+      || die "go install $pkg@$version failed (output above)" \
+        "module proxy unreachable or version refused? check: go mod download -json ${pkg%%/cmd/*}@$version" \
+        "needs a newer Go? compare 'go version' with the go line of the module's go.mod"
+    [ -x "$home/bin.tmp/$binary" ] || die "go install produced no $binary in $home/bin.tmp"
+    rm -rf "${home:?}/bin"; mv "$home/bin.tmp" "$home/bin"
+    echo "installed=$(date -u +%Y-%m-%dT%H:%M:%SZ) module=$pkg@$version go=$(go env GOVERSION)" > "$home/.complete"
+  }
+  step "go install $name $version" _go_tool_install
+  total_time
+  echo "$bin"
+}
