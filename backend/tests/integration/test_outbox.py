@@ -20,6 +20,7 @@ from todo.api.app import create_app
 from todo.clock import utcnow
 from todo.domain.events import Message
 from todo.messaging import relay as relay_module
+from todo.observability import metrics
 from todo.services import audit
 from todo.storage import outbox
 from todo.storage.outbox import PendingMessage
@@ -267,3 +268,24 @@ async def test_a_commit_in_another_process_wakes_the_relay_through_notify(pg_env
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+async def test_backlog_gauges_move_while_publishing_fails(env: Env) -> None:
+    user = await signup(env.client)
+    await user.create(title="stuck")
+
+    class Down:
+        async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
+            raise ConnectionError("broker down")
+
+    metrics.OUTBOX_PENDING.set(0)
+    relay = relay_module.Relay(env.runtime.sessions, Down(), poll_seconds=0.05)
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert metrics.OUTBOX_PENDING._value.get() == 2
+    assert metrics.OUTBOX_OLDEST_AGE._value.get() > 0

@@ -48,6 +48,7 @@ class InProcessPublisher:
                 return
             except Exception:  # any failure: retried, then dead-lettered
                 if attempt < self._attempts:
+                    metrics.EVENTS_RETRIED.labels(sub.consumer, sub.topic).inc()
                     await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
         metrics.EVENTS_DEAD_LETTERED.labels(sub.consumer, sub.topic).inc()
         log.error(

@@ -135,6 +135,8 @@ class Relay:
                 raise
             except Exception as exc:
                 log.warning("relay publish failed; retrying", error=str(exc), retry_in=backoff)
+                # Above all during an outage the backlog gauges must move: they drive the alert.
+                await self._update_gauges()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
                 continue
@@ -149,8 +151,12 @@ class Relay:
         if time.monotonic() - self._gauges_at < 1.0:
             return
         self._gauges_at = time.monotonic()
-        async with self._sessions() as session:
-            count, oldest = await outbox.backlog(session)
+        try:
+            async with self._sessions() as session:
+                count, oldest = await outbox.backlog(session)
+        except Exception as exc:  # the database may be what is failing; the loop goes on
+            log.warning("outbox backlog unavailable", error=str(exc))
+            return
         metrics.OUTBOX_PENDING.set(count)
         metrics.OUTBOX_OLDEST_AGE.set((utcnow() - oldest).total_seconds() if oldest else 0)
 

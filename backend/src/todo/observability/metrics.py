@@ -30,6 +30,11 @@ RELAY_PUBLISH_LATENCY = Histogram(
 EVENTS_HANDLED = Counter(
     "todo_events_handled_total", "Events handled by a consumer", ["consumer", "topic", "outcome"]
 )
+EVENTS_RETRIED = Counter(
+    "todo_events_retried_total",
+    "Deliveries that failed and were handed back for another attempt",
+    ["consumer", "topic"],
+)
 EVENT_HANDLING_LATENCY = Histogram(
     "todo_event_handling_duration_seconds", "Event handling duration", ["consumer", "topic"]
 )

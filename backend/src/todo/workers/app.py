@@ -20,7 +20,7 @@ from todo.api.internal import audit_router
 from todo.api.middleware import RequestContext
 from todo.api.routes import health
 from todo.messaging import consume
-from todo.observability import tracing
+from todo.observability import metrics, tracing
 from todo.observability.logging import get_logger
 from todo.services import reminders
 from todo.services.realtime import serve_socket
@@ -67,6 +67,8 @@ def create_worker_app(settings: Settings, role: str) -> FastAPI:
                 await consume.handle(sub, event, runtime.ctx)
         except Exception as exc:
             log.warning("event will be retried", topic=topic, error=str(exc)[:300])
+            for sub in subs:
+                metrics.EVENTS_RETRIED.labels(sub.consumer, topic).inc()
             return _status("RETRY", 500)
         return _status("SUCCESS")
 
