@@ -89,7 +89,7 @@ async def update_task(
     return changed
 
 
-async def _transition(
+async def set_completed(
     uow: UnitOfWork,
     user_id: int,
     task_id: int,
@@ -98,6 +98,7 @@ async def _transition(
     *,
     done: bool,
 ) -> Task:
+    """Complete (`done`) or reopen the task; a task already in that state is left as it is."""
     now = utcnow()
     async with uow:
         task = await _load(uow, user_id, task_id, if_match)
@@ -111,26 +112,6 @@ async def _transition(
     if done:
         metrics.TASKS_COMPLETED.inc()
     return changed
-
-
-async def complete_task(
-    uow: UnitOfWork,
-    user_id: int,
-    task_id: int,
-    if_match: int | None = None,
-    traceparent: str | None = None,
-) -> Task:
-    return await _transition(uow, user_id, task_id, if_match, traceparent, done=True)
-
-
-async def reopen_task(
-    uow: UnitOfWork,
-    user_id: int,
-    task_id: int,
-    if_match: int | None = None,
-    traceparent: str | None = None,
-) -> Task:
-    return await _transition(uow, user_id, task_id, if_match, traceparent, done=False)
 
 
 async def delete_task(

@@ -131,7 +131,7 @@ async def complete_task(
     expected: IfMatch,
     trace: TraceParent,
 ) -> TaskOut:
-    task = await usecases.complete_task(uow, user_id, _task_id(task_id), expected, trace)
+    task = await usecases.set_completed(uow, user_id, _task_id(task_id), expected, trace, done=True)
     return _out(task, response)
 
 
@@ -144,7 +144,9 @@ async def reopen_task(
     expected: IfMatch,
     trace: TraceParent,
 ) -> TaskOut:
-    task = await usecases.reopen_task(uow, user_id, _task_id(task_id), expected, trace)
+    task = await usecases.set_completed(
+        uow, user_id, _task_id(task_id), expected, trace, done=False
+    )
     return _out(task, response)
 
 
