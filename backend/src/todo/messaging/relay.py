@@ -18,6 +18,7 @@ import contextlib
 import time
 
 import asyncpg
+from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todo.clock import utcnow
@@ -39,6 +40,7 @@ class Relay:
         *,
         batch_size: int = 100,
         poll_seconds: float = 1.0,
+        backlog_gauges: tuple[Gauge, Gauge] | None = None,
     ) -> None:
         self._sessions = sessions
         self._publisher = publisher
@@ -46,6 +48,11 @@ class Relay:
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._gauges_at = 0.0
+        # (pending rows, oldest row's age); the process-wide metrics unless a caller needs its own.
+        self._pending, self._oldest = backlog_gauges or (
+            metrics.OUTBOX_PENDING,
+            metrics.OUTBOX_OLDEST_AGE,
+        )
         bind = sessions.kw.get("bind")
         self._dialect = bind.dialect.name if bind is not None else ""
 
@@ -157,8 +164,8 @@ class Relay:
         except Exception as exc:  # the database may be what is failing; the loop goes on
             log.warning("outbox backlog unavailable", error=str(exc))
             return
-        metrics.OUTBOX_PENDING.set(count)
-        metrics.OUTBOX_OLDEST_AGE.set((utcnow() - oldest).total_seconds() if oldest else 0)
+        self._pending.set(count)
+        self._oldest.set((utcnow() - oldest).total_seconds() if oldest else 0)
 
 
 class PublishFailed(Exception):
