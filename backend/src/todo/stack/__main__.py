@@ -55,7 +55,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--zipkin",
         default=os.environ.get("ZIPKIN_ENDPOINT") or None,
-        help="Zipkin endpoint for daprd traces, e.g. http://127.0.0.1:9411/api/v2/spans",
+        help="an existing Zipkin endpoint for daprd traces instead of the stack's own Zipkin, "
+        "e.g. http://127.0.0.1:9411/api/v2/spans",
+    )
+    p.add_argument(
+        "--no-zipkin", action="store_true", help="do not start a Zipkin server (no traces)"
     )
     p.add_argument(
         "--stub",
@@ -79,6 +83,8 @@ def summary(stack: Stack, mail: str) -> str:
         f"  PostgreSQL   {stack.database_url.replace('+asyncpg', '')}",
         f"  scheduler    127.0.0.1:{stack.ports.scheduler}",
         f"  SMTP sink    {mail}",
+        f"  Zipkin       {stack.zipkin_url or stack.config.zipkin_endpoint or 'off'}"
+        + ("   (open it for the traces)" if stack.zipkin_url else ""),
         "",
         f"  {'instance':<12} {'app':>6} {'daprd http':>10} {'grpc':>6}  logs",
     ]
@@ -107,6 +113,7 @@ async def run(args: argparse.Namespace) -> int:
         realtime_replicas=args.realtime,
         database_url=args.database_url,
         zipkin_endpoint=args.zipkin,
+        zipkin=not args.no_zipkin and not args.zipkin,
         stub=args.stub,
         say=say,
     )

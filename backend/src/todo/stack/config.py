@@ -35,6 +35,8 @@ class StackConfig:
     fast_postgres: bool = False  # fsync=off etc. (tests: nothing to keep)
     database_url: str | None = None  # an existing PostgreSQL server instead of a private one
     zipkin_endpoint: str | None = None  # e.g. http://127.0.0.1:9411/api/v2/spans
+    # Run a Zipkin server (in memory) and send every app's and sidecar's spans to it.
+    zipkin: bool = False
     stub: bool = False  # every app is todo.stack.stub (launcher self-test)
     table: tuple[Service, ...] | None = None  # overrides services()
     extra_env: dict[str, str] = field(default_factory=dict)  # added to every app's environment
@@ -92,6 +94,7 @@ class Ports:
     etcd_peer: int
     apps: dict[str, int]  # instance name -> app port
     daprd: dict[str, DaprdPorts]  # instance name -> its sidecar's ports
+    zipkin: int = 9411
 
     def all(self) -> dict[str, int]:
         named = {
@@ -103,6 +106,7 @@ class Ports:
             "scheduler metrics": self.scheduler_metrics,
             "scheduler etcd client": self.etcd_client,
             "scheduler etcd peer": self.etcd_peer,
+            "zipkin": self.zipkin,
         }
         for name, port in self.apps.items():
             named[f"{name} app"] = port
@@ -160,6 +164,7 @@ def allocate(config: StackConfig, instances: list[tuple[str, bool]]) -> Ports:
                 for n, public in instances
             },
             daprd={n: DaprdPorts(free(), free(), free(), free()) for n, _ in instances},
+            zipkin=free(),
         )
     apps: dict[str, int] = {}
     other = 8101

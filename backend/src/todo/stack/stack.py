@@ -26,7 +26,8 @@ from todo.stack.kafka_admin import Group
 from todo.stack.paths import templates_dir, todo_executable
 from todo.stack.postgres import PrivatePostgres, asyncpg_url, create_database, libpq_dsn
 from todo.stack.procs import Proc, http_ok, probe_client, rss_mb
-from todo.stack.tools import Tools, ensure_tools
+from todo.stack.tools import Tools, ensure_tools, run_tool
+from todo.stack.zipkin import zipkin_proc
 
 T = TypeVar("T")
 
@@ -40,6 +41,8 @@ class Stack:
         self.postgres: PrivatePostgres | None = None
         self.kafka: KafkaBroker | None = None
         self.scheduler: Proc | None = None
+        self.zipkin: Proc | None = None
+        self.zipkin_url: str | None = None
         self._client = probe_client()
         self._daprd_lock = asyncio.Lock()
         self._owns_run_dir = self.config.run_dir is None
@@ -151,6 +154,8 @@ class Stack:
             self.ports.kafka_controller,
             self.log("kafka"),
         )
+        if self.config.zipkin:
+            await self._step("zipkin", self._start_zipkin())
         self.files = self._render()
         self.scheduler = scheduler_proc(
             self.tools.dapr_bin, self.run_dir, self.ports, self.log("scheduler")
@@ -219,6 +224,22 @@ class Stack:
         await self.kafka.format()
         await self.kafka.start(within=self.config.ready_timeout)
         await self.kafka.create_topics()
+
+    async def _start_zipkin(self) -> None:
+        home = await run_tool("zipkin", self.say)
+        self.zipkin = zipkin_proc(home, self.ports.zipkin, self.log("zipkin"))
+        await self.zipkin.start()
+        url = f"http://127.0.0.1:{self.ports.zipkin}"
+        await self.zipkin.wait_until(
+            http_ok(self._client, f"{url}/health", (200,)), what="zipkin /health", within=90
+        )
+        self.zipkin_url = url
+        # Sidecars (Dapr's Configuration) and apps (OpenTelemetry) send their spans here.
+        self.config.zipkin_endpoint = f"{url}/api/v2/spans"
+        self.config.extra_env |= {
+            "TODO_TRACING": "zipkin",
+            "TODO_ZIPKIN_ENDPOINT": self.config.zipkin_endpoint,
+        }
 
     async def _start_scheduler(self) -> None:
         assert self.scheduler is not None
@@ -329,6 +350,8 @@ class Stack:
             await self.kafka.stop()
         if self.postgres is not None:
             await self.postgres.stop()
+        if self.zipkin is not None:
+            await self.zipkin.stop()
         await self._client.aclose()
 
     async def stop(self) -> None:
@@ -344,6 +367,7 @@ class Stack:
             self.postgres.proc if self.postgres else None,
             self.kafka.proc if self.kafka else None,
             self.scheduler,
+            self.zipkin,
         ]
         for inst in self.instances.values():
             procs += [inst.app, inst.daprd]
