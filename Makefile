@@ -115,7 +115,7 @@ CHART_TOOLS := helm kubeconform k8s-schemas checkov actionlint yamllint
 # rather than inside a captured test fixture.
 tools:
 	@echo "==> tools: PostgreSQL, Kafka, Dapr, Chromium, promtool/amtool, the chart checkers; cached in $(TODO_CACHE)"
-	@for t in postgres kafka dapr zipkin chromium prometheus $(CHART_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
+	@for t in postgres kafka dapr zipkin prometheus chromium $(CHART_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
 
 # pytest runs every suite under backend/tests: unit, integration, e2e (browser), stack, chart.
 test: lint tools web web-test

@@ -26,11 +26,12 @@ def _say(line: str) -> None:
 @asynccontextmanager
 async def running_stack(**overrides: Any) -> AsyncIterator[Stack]:
     """The whole stack on free loopback ports, the cron sweep every 5 s."""
-    # With its own Zipkin: every app and sidecar traces, as under `make stack`.
+    # With its own Zipkin and Prometheus, as under `make stack`.
     options: dict[str, Any] = {
         "say": _say,
         "keep": os.environ.get("TODO_STACK_KEEP") == "1",
         "zipkin": True,
+        "prometheus": True,
     }
     stack = Stack(StackConfig.for_tests(**{**options, **overrides}))
     try:

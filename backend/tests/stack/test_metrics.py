@@ -130,3 +130,32 @@ async def test_metrics_of_every_role_follow_the_traffic(client: StackClient) -> 
         sent += value(now, "todo_ws_messages_sent_total")
         assert "todo_ws_connections" in {n for n, _ in now}
     assert sent >= received
+
+
+async def test_prometheus_scrapes_every_app_and_sidecar_and_loads_the_rules(
+    client: StackClient,
+) -> None:
+    prometheus = client.stack.prometheus_url
+    assert prometheus, "the test stack runs its own Prometheus"
+    async with httpx.AsyncClient(base_url=prometheus, trust_env=False) as http:
+
+        async def targets() -> list[dict[str, object]]:
+            body = (await http.get("/api/v1/targets")).json()
+            return list(body["data"]["activeTargets"])
+
+        active = await client.until_value(
+            targets,
+            lambda ts: bool(ts) and all(t["health"] == "up" for t in ts),
+            "every target up",
+            timeout=30,
+        )
+        assert {str(t["health"]) for t in active} == {"up"}, active
+        jobs = {str(t["labels"]["job"]) for t in active}  # type: ignore[index]
+        assert jobs == {"todo", "daprd", "dapr-scheduler"}
+        instances = len(client.stack.instances)
+        assert len(active) == 2 * instances + 1
+        rules = (await http.get("/api/v1/rules")).json()["data"]["groups"]
+        names = {r["name"] for g in rules for r in g["rules"]}
+        assert {"TodoApiLatencyHigh", "TodoOutboxStale", "TodoReminderLate"} <= names
+        query = await http.get("/api/v1/query", params={"query": "sum(todo_tasks_created_total)"})
+        assert query.json()["data"]["result"], "app metrics are in Prometheus"

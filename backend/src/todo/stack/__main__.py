@@ -62,6 +62,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-zipkin", action="store_true", help="do not start a Zipkin server (no traces)"
     )
     p.add_argument(
+        "--no-prometheus", action="store_true", help="do not start a Prometheus server"
+    )
+    p.add_argument(
         "--stub",
         action="store_true",
         help="run the launcher's stub app instead of every real service (self-test)",
@@ -85,6 +88,8 @@ def summary(stack: Stack, mail: str) -> str:
         f"  SMTP sink    {mail}",
         f"  Zipkin       {stack.zipkin_url or stack.config.zipkin_endpoint or 'off'}"
         + ("   (open it for the traces)" if stack.zipkin_url else ""),
+        f"  Prometheus   {stack.prometheus_url or 'off'}"
+        + ("   (every app and sidecar, with the alert rules)" if stack.prometheus_url else ""),
         "",
         f"  {'instance':<12} {'app':>6} {'daprd http':>10} {'grpc':>6}  logs",
     ]
@@ -114,6 +119,7 @@ async def run(args: argparse.Namespace) -> int:
         database_url=args.database_url,
         zipkin_endpoint=args.zipkin,
         zipkin=not args.no_zipkin and not args.zipkin,
+        prometheus=not args.no_prometheus,
         stub=args.stub,
         say=say,
     )

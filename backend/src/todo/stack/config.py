@@ -37,6 +37,8 @@ class StackConfig:
     zipkin_endpoint: str | None = None  # e.g. http://127.0.0.1:9411/api/v2/spans
     # Run a Zipkin server (in memory) and send every app's and sidecar's spans to it.
     zipkin: bool = False
+    # Run a Prometheus server scraping every app and sidecar, with monitoring/'s rules.
+    prometheus: bool = False
     stub: bool = False  # every app is todo.stack.stub (launcher self-test)
     table: tuple[Service, ...] | None = None  # overrides services()
     extra_env: dict[str, str] = field(default_factory=dict)  # added to every app's environment
@@ -95,6 +97,7 @@ class Ports:
     apps: dict[str, int]  # instance name -> app port
     daprd: dict[str, DaprdPorts]  # instance name -> its sidecar's ports
     zipkin: int = 9411
+    prometheus: int = 9090
 
     def all(self) -> dict[str, int]:
         named = {
@@ -107,6 +110,7 @@ class Ports:
             "scheduler etcd client": self.etcd_client,
             "scheduler etcd peer": self.etcd_peer,
             "zipkin": self.zipkin,
+            "prometheus": self.prometheus,
         }
         for name, port in self.apps.items():
             named[f"{name} app"] = port
@@ -165,6 +169,7 @@ def allocate(config: StackConfig, instances: list[tuple[str, bool]]) -> Ports:
             },
             daprd={n: DaprdPorts(free(), free(), free(), free()) for n, _ in instances},
             zipkin=free(),
+            prometheus=free(),
         )
     apps: dict[str, int] = {}
     other = 8101

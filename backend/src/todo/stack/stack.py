@@ -26,6 +26,7 @@ from todo.stack.kafka_admin import Group
 from todo.stack.paths import templates_dir, todo_executable
 from todo.stack.postgres import PrivatePostgres, asyncpg_url, create_database, libpq_dsn
 from todo.stack.procs import Proc, http_ok, probe_client, rss_mb
+from todo.stack.prometheus import prometheus_proc, write_config
 from todo.stack.tools import Tools, ensure_tools, run_tool
 from todo.stack.zipkin import zipkin_proc
 
@@ -43,6 +44,8 @@ class Stack:
         self.scheduler: Proc | None = None
         self.zipkin: Proc | None = None
         self.zipkin_url: str | None = None
+        self.prometheus: Proc | None = None
+        self.prometheus_url: str | None = None
         self._client = probe_client()
         self._daprd_lock = asyncio.Lock()
         self._owns_run_dir = self.config.run_dir is None
@@ -183,6 +186,8 @@ class Stack:
                 run_dir=self.run_dir,
             )
         await self._step("apps + daprd", self._start_instances(list(self.instances.values())))
+        if self.config.prometheus:
+            await self._step("prometheus", self._start_prometheus())
         await self._step("consumer groups joined", self.wait_for_consumers())
 
     def _render(self) -> DaprFiles:
@@ -240,6 +245,23 @@ class Stack:
             "TODO_TRACING": "zipkin",
             "TODO_ZIPKIN_ENDPOINT": self.config.zipkin_endpoint,
         }
+
+    async def _start_prometheus(self) -> None:
+        bin_dir = await run_tool("prometheus", self.say)
+        root = self.run_dir / "prometheus"
+        root.mkdir(exist_ok=True)
+        config = write_config(
+            root / "prometheus.yml", list(self.instances.values()), self.ports.scheduler_metrics
+        )
+        self.prometheus = prometheus_proc(
+            bin_dir, config, root / "data", self.ports.prometheus, self.log("prometheus")
+        )
+        await self.prometheus.start()
+        url = f"http://127.0.0.1:{self.ports.prometheus}"
+        await self.prometheus.wait_until(
+            http_ok(self._client, f"{url}/-/ready", (200,)), what="prometheus ready", within=60
+        )
+        self.prometheus_url = url
 
     async def _start_scheduler(self) -> None:
         assert self.scheduler is not None
@@ -352,6 +374,8 @@ class Stack:
             await self.postgres.stop()
         if self.zipkin is not None:
             await self.zipkin.stop()
+        if self.prometheus is not None:
+            await self.prometheus.stop()
         await self._client.aclose()
 
     async def stop(self) -> None:
@@ -368,6 +392,7 @@ class Stack:
             self.kafka.proc if self.kafka else None,
             self.scheduler,
             self.zipkin,
+            self.prometheus,
         ]
         for inst in self.instances.values():
             procs += [inst.app, inst.daprd]
