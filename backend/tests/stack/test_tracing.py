@@ -59,7 +59,7 @@ async def test_a_create_with_a_reminder_is_one_trace_in_zipkin(client: StackClie
         lambda: _traces(zipkin, "notifier"),
         lambda t: complete(t) is not None,
         "the trace in zipkin",
-        timeout=30,
+        timeout=60,
     )
     result = complete(found)
     assert result is not None, [

@@ -40,7 +40,13 @@ def configure(settings: Settings, service: str, exporter: SpanExporter | None = 
         if exporter is None:
             return
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+    # A queue large enough for a burst (every request makes dozens of statement spans): the
+    # default 2048 drops spans under load, and a dropped span breaks its trace in two.
+    provider.add_span_processor(
+        BatchSpanProcessor(
+            exporter, schedule_delay_millis=500, max_queue_size=65536, max_export_batch_size=2048
+        )
+    )
     trace.set_tracer_provider(provider)
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
