@@ -61,9 +61,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--no-zipkin", action="store_true", help="do not start a Zipkin server (no traces)"
     )
-    p.add_argument(
-        "--no-prometheus", action="store_true", help="do not start a Prometheus server"
-    )
+    p.add_argument("--no-prometheus", action="store_true", help="do not start a Prometheus server")
     p.add_argument(
         "--stub",
         action="store_true",

@@ -16,13 +16,17 @@ def write_config(
 ) -> Path:
     """prometheus.yml (JSON is valid YAML): one job for the apps, one for the sidecars."""
     apps = [
-        {"targets": [f"127.0.0.1:{i.app_port}"], "labels": {"role": i.service.app_id,
-                                                           "instance_name": i.name}}
+        {
+            "targets": [f"127.0.0.1:{i.app_port}"],
+            "labels": {"role": i.service.app_id, "instance_name": i.name},
+        }
         for i in instances
     ]
     sidecars = [
-        {"targets": [f"127.0.0.1:{i.dapr.metrics}"], "labels": {"app_id": i.service.app_id,
-                                                               "instance_name": i.name}}
+        {
+            "targets": [f"127.0.0.1:{i.dapr.metrics}"],
+            "labels": {"app_id": i.service.app_id, "instance_name": i.name},
+        }
         for i in instances
     ]
     rules_dir = repo_root() / "monitoring" / "prometheus" / "rules"
@@ -33,8 +37,10 @@ def write_config(
         "scrape_configs": [
             {"job_name": "todo", "static_configs": apps},
             {"job_name": "daprd", "static_configs": sidecars},
-            {"job_name": "dapr-scheduler",
-             "static_configs": [{"targets": [f"127.0.0.1:{scheduler_metrics}"]}]},
+            {
+                "job_name": "dapr-scheduler",
+                "static_configs": [{"targets": [f"127.0.0.1:{scheduler_metrics}"]}],
+            },
         ],
     }
     path.write_text(json.dumps(config, indent=1))
