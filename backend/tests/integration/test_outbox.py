@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,13 +40,13 @@ class Env:
             return int(await session.scalar(select(func.count(column)).where(*where)) or 0)
 
 
-@pytest.fixture
-async def env(
-    db_kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+@asynccontextmanager
+async def running_env(
+    kind: str, request: pytest.FixtureRequest, tmp: Path, **settings: Any
 ) -> AsyncIterator[Env]:
     """An app on its own database whose relay does not run by itself: tests drive it."""
-    url = await new_database(db_kind, request, tmp_path_factory.mktemp("outbox"))
-    runtime = bootstrap.build(settings_for(url))
+    url = await new_database(kind, request, tmp)
+    runtime = bootstrap.build(settings_for(url, **settings))
     runtime.start = _no_background  # type: ignore[method-assign]
     app = create_app(runtime.settings, runtime)
     async with LifespanManager(app):
@@ -52,6 +54,38 @@ async def env(
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield Env(runtime, client)
+
+
+@pytest.fixture
+async def env(
+    db_kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Env]:
+    async with running_env(db_kind, request, tmp_path_factory.mktemp("outbox")) as running:
+        yield running
+
+
+@pytest.fixture
+async def pg_env(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Env]:
+    """PostgreSQL only: advisory locks and LISTEN/NOTIFY. A 30 s poll, so only NOTIFY is fast."""
+    tmp = tmp_path_factory.mktemp("pg-outbox")
+    async with running_env("postgresql", request, tmp, relay_poll_seconds=30) as running:
+        yield running
+
+
+class Recorder:
+    """A publisher that accepts everything (after `delay`) and remembers what it was given."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.published: list[PendingMessage] = []
+
+    async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.published.extend(messages)
+        return {m.id for m in messages}
 
 
 async def _no_background() -> None:
@@ -106,16 +140,11 @@ async def test_relay_publishes_in_order_and_marks_sent(env: Env) -> None:
     user = await signup(env.client)
     for i in range(3):
         await user.create(title=f"t{i}")
-    published: list[PendingMessage] = []
-
-    class Recorder:
-        async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
-            published.extend(messages)
-            return {m.id for m in messages}
-
-    relay = relay_module.Relay(env.runtime.sessions, Recorder(), batch_size=4)
+    recorder = Recorder()
+    relay = relay_module.Relay(env.runtime.sessions, recorder, batch_size=4)
     assert await relay.drain() == 6
-    assert [m.id for m in published] == sorted(m.id for m in published)
+    ids = [m.id for m in recorder.published]
+    assert ids == sorted(ids)
     assert await env.count(OutboxRow.id, OutboxRow.sent_at.is_(None)) == 0
     assert await relay.drain() == 0
 
@@ -203,51 +232,25 @@ async def test_rebuild_from_the_event_store_matches_live_rows(env: Env) -> None:
     assert await audit.rebuild(env.runtime.ctx) == [f"task {kept['id']}: differs in title"]
 
 
-@pytest.fixture
-async def pg_env(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Env]:
-    url = await new_database("postgresql", request, tmp_path_factory.mktemp("pg-outbox"))
-    runtime = bootstrap.build(settings_for(url, relay_poll_seconds=30))
-    runtime.start = _no_background  # type: ignore[method-assign]
-    app = create_app(runtime.settings, runtime)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Env(runtime, client)
-
-
 async def test_relays_of_several_replicas_publish_each_row_once(pg_env: Env) -> None:
     user = await signup(pg_env.client)
     for i in range(30):
         await user.create(title=f"r{i}")
-    published: list[int] = []
-
-    class Slow:
-        async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
-            await asyncio.sleep(0.01)
-            published.extend(m.id for m in messages)
-            return {m.id for m in messages}
-
-    relays = [relay_module.Relay(pg_env.runtime.sessions, Slow(), batch_size=7) for _ in range(3)]
+    recorder = Recorder(delay=0.01)
+    relays = [relay_module.Relay(pg_env.runtime.sessions, recorder, batch_size=7) for _ in range(3)]
 
     async def drain(relay: relay_module.Relay) -> None:
         while await pg_env.count(OutboxRow.id, OutboxRow.sent_at.is_(None)):
             await relay.drain_once()
 
     await asyncio.gather(*(drain(r) for r in relays))
-    assert len(published) == 60 and sorted(published) == sorted(set(published))
+    published = [m.id for m in recorder.published]
+    assert len(published) == 60 and len(set(published)) == 60
 
 
 async def test_a_commit_in_another_process_wakes_the_relay_through_notify(pg_env: Env) -> None:
-    published: list[int] = []
-
-    class Recorder:
-        async def publish_batch(self, messages: Sequence[PendingMessage]) -> set[int]:
-            published.extend(m.id for m in messages)
-            return {m.id for m in messages}
-
-    relay = relay_module.Relay(pg_env.runtime.sessions, Recorder(), poll_seconds=30)
+    recorder = Recorder()
+    relay = relay_module.Relay(pg_env.runtime.sessions, recorder, poll_seconds=30)
     running = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.5)  # past the first (empty) drain, now waiting up to 30 s
@@ -259,9 +262,9 @@ async def test_a_commit_in_another_process_wakes_the_relay_through_notify(pg_env
                 )
                 await uow.commit()
             deadline = asyncio.get_running_loop().time() + 3
-            while not published and asyncio.get_running_loop().time() < deadline:
+            while not recorder.published and asyncio.get_running_loop().time() < deadline:
                 await asyncio.sleep(0.02)
-            assert published, "the relay did not wake on NOTIFY"
+            assert recorder.published, "the relay did not wake on NOTIFY"
         finally:
             await other.stop()
     finally:
