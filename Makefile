@@ -20,7 +20,7 @@ export UV_PYTHON ?= python3
 export TODO_CACHE
 
 .PHONY: help setup tools run stack bench test lint unit integration e2e stack-test clean \
-	web web-test api-client chromium screenshots
+	web web-test api-client chromium screenshots monitoring
 
 help:
 	@echo "make run    - the app at http://127.0.0.1:$(PORT) (embedded: SQLite, in-process events)"
@@ -32,6 +32,7 @@ help:
 	@echo "make web-test   - the web app's component tests (vitest)"
 	@echo "make api-client - regenerate frontend/openapi.json and the typed API client"
 	@echo "make screenshots - docs/screenshots/*.png from a real Chromium"
+	@echo "make monitoring  - regenerate the Grafana dashboards and copy them and the rules into the chart"
 
 $(UV):
 	@bash scripts/tools/uv.sh >/dev/null
@@ -121,6 +122,14 @@ tools:
 test: lint tools web web-test
 	@echo "==> all test suites (the web app's in Chromium among them)"
 	@TODO_CHROMIUM=$$($(CHROMIUM)); export TODO_CHROMIUM; $(PYTEST) tests
+
+# Helm reads only files inside the chart: it carries copies of the tested rules and dashboards
+# (backend/tests/chart/test_monitoring.py fails when they drift).
+monitoring:
+	@python3 monitoring/grafana/generate_dashboards.py >/dev/null
+	@cp monitoring/prometheus/rules/*.yml helm/todo-app/files/prometheus/
+	@cp monitoring/grafana/dashboards/*.json helm/todo-app/files/grafana/
+	@echo "dashboards regenerated; rules and dashboards copied into helm/todo-app/files/"
 
 clean:
 	rm -rf $(BACKEND)/.venv .data $(FRONTEND)/node_modules $(FRONTEND)/dist

@@ -38,7 +38,11 @@ def reminders() -> dict[str, Any]:
         timeseries(
             "Scheduled and fired per minute",
             (f"{sum_rate('todo_reminders_scheduled_total')} * 60", "scheduled (timer set)"),
-            (f"{sum_rate('todo_reminders_fired_total')} * 60", "fired (reminders event)"),
+            (f"{sum_rate('todo_reminders_fired_total', 'via')} * 60", "fired by {{via}}"),
+            description=(
+                "A reminder fires by its Dapr job; `sweep` means the job was lost or the "
+                "reminders service was down when it was due (the cron sweep caught it up)."
+            ),
         )
     )
     p.add(

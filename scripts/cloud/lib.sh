@@ -58,6 +58,8 @@ kafka_cluster() {
   fi
   log "waiting for Kafka todo-kafka to be Ready (first start: 5-10 min)"
   kubectl wait -n kafka kafka/todo-kafka --for=condition=Ready --timeout=30m
+  # Prometheus scrapes the Kafka Exporter (the CRD came with install_monitoring).
+  kubectl apply -n kafka -f "$_ROOT/kafka/cluster/podmonitor.yaml"
   copy_kafka_ca
 }
 
@@ -102,7 +104,11 @@ install_monitoring() {
     oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack \
     --version "$KUBE_PROMETHEUS_STACK_VERSION" --namespace monitoring --wait --timeout 15m \
     --set prometheus.prometheusSpec.podMonitorSelectorNilUsesHelmValues=false \
-    --set prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues=false
+    --set prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues=false \
+    --set prometheus.prometheusSpec.ruleSelectorNilUsesHelmValues=false \
+    --set grafana.sidecar.dashboards.searchNamespace=ALL \
+    --set grafana.sidecar.dashboards.folderAnnotation=grafana_folder \
+    --set grafana.sidecar.dashboards.provider.foldersFromFilesStructure=true
 }
 
 # app_secrets DATABASE_URL DAPR_STATE_DSN: the Secrets the chart reads (never in values files).

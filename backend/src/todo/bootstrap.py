@@ -28,7 +28,7 @@ from todo.messaging.dapr import DaprPublisher, Sidecar
 from todo.messaging.inprocess import InProcessPublisher
 from todo.messaging.ports import Publisher, Subscription
 from todo.messaging.relay import Relay
-from todo.observability import tracing
+from todo.observability import metrics, tracing
 from todo.observability.logging import get_logger
 from todo.services import audit, registry, reminders
 from todo.services.context import Context
@@ -98,6 +98,13 @@ async def _sweep_forever(ctx: Context) -> None:
         except Exception:
             log.exception("reminder sweep failed")
         await asyncio.sleep(ctx.settings.reminder_sweep_seconds)
+
+
+def _role_label(settings: Settings, roles: tuple[str, ...], with_relay: bool) -> str:
+    """todo_build_info's role: embedded (`make run`), api, or the worker's role."""
+    if settings.events is EventTransport.inprocess and with_relay:
+        return "embedded"
+    return ",".join((("api",) if with_relay else ()) + roles)
 
 
 def build(
@@ -173,6 +180,7 @@ def build(
         jobs=jobs,
     )
     holder["runtime"] = runtime
+    metrics.declare(_role_label(settings, roles, with_relay), subscriptions, relay=with_relay)
     if jobs is not None:
         jobs.on_fire = lambda data: reminders.on_job(data, ctx)
     return runtime

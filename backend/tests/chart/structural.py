@@ -96,6 +96,20 @@ KAFKA = {
             "rack": {"topologyKey!": str},
             "config": {"*": ANY},
         },
+        "kafkaExporter": {
+            "image": str,
+            "topicRegex": str,
+            "groupRegex": str,
+            "topicExcludeRegex": str,
+            "groupExcludeRegex": str,
+            "resources": {
+                "requests": {"cpu": str, "memory": str},
+                "limits": {"cpu": str, "memory": str},
+            },
+            "logging": {"info", "debug", "trace"},
+            "enableSaramaLogging": bool,
+            "showAllOffsets": bool,
+        },
         "entityOperator": {
             "topicOperator": {"watchedNamespace": str},
             "userOperator": {"watchedNamespace": str},

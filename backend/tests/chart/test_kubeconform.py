@@ -3,6 +3,7 @@
 Kubernetes kinds against the schemas of the PyPI package kubernetes-validate (refs made
 local by scripts/tools/k8s-schemas.sh), for the oldest and the newest Kubernetes the chart
 supports; Dapr's kinds against schemas converted from Dapr's own CRDs (its Helm chart).
+prometheus-operator's kinds (PodMonitor, PrometheusRule) against its CRDs (Go module proxy).
 Strimzi's and cert-manager's kinds have no schema here: test_structure.py checks them.
 """
 
@@ -74,6 +75,18 @@ def test_rendered_manifests_validate(
     assert skipped <= NO_SCHEMA
     valid = {r["kind"] for r in results if r["status"] == "statusValid"}
     assert {"Deployment", "NetworkPolicy", "Component", "Subscription", "Configuration"} <= valid
+    if rendered.values["monitoring"]["enabled"]:
+        assert {"PodMonitor", "PrometheusRule"} <= valid
+
+
+def test_kafka_exporter_pod_monitor_validates(kubeconform: Path, schemas: Path) -> None:
+    results = validate(
+        kubeconform,
+        schemas,
+        tools.schema_versions()[-1],
+        [tools.REPO / "kafka" / "cluster" / "podmonitor.yaml"],
+    )
+    assert [(r["kind"], r["status"]) for r in results] == [("PodMonitor", "statusValid")]
 
 
 def test_dapr_resources_of_the_repo_validate(kubeconform: Path, schemas: Path) -> None:
@@ -104,7 +117,13 @@ def test_schemas_are_strict_and_local(kubeconform: Path, schemas: Path, tmp_path
         "metadata": {"name": "x"},
         "spec": {"type": "pubsub.kafka", "version": "v1", "metadata": [{"nam": "brokers"}]},
     }
-    for doc in (deployment, component):
+    pod_monitor = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {"name": "x"},
+        "spec": {"selector": {}, "podMetricsEndpoints": [{"port": "http", "intervall": "30s"}]},
+    }
+    for doc in (deployment, component, pod_monitor):
         f = tmp_path / f"{doc['kind']}.yaml"
         f.write_text(yaml.safe_dump(doc))
         proc = tools.run(

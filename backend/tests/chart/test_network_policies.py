@@ -26,23 +26,6 @@ DAPR_ROLES = ["api", "audit", "recurrence", "reminders", "notifier", "realtime"]
 SOLVER = "acme-solver"
 
 
-def _labels_match(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr["key"], expr["operator"], expr.get("values", [])
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
-
-
 def _pods(render: tools.Render) -> dict[str, dict[str, str]]:
     """Pod name (its component, or the solver) -> its labels."""
     pods: dict[str, dict[str, str]] = {}
@@ -76,7 +59,7 @@ def _peers(rule_peers: list[dict[str, Any]] | None, pods: dict[str, dict[str, st
             out.add(("ns", name, labels))
         else:
             for name, labels in pods.items():
-                if _labels_match(peer["podSelector"], labels):
+                if tools.selector_matches(peer["podSelector"], labels):
                     out.add(("pod", name))
     return out
 
@@ -94,7 +77,7 @@ def allowed(render: tools.Render) -> tuple[set[Flow], list[str]]:
     egress: set[Flow] = set()
     ingress: set[Flow] = set()
     for name, labels in pods.items():
-        selected = [p for p in policies if _labels_match(p["spec"]["podSelector"], labels)]
+        selected = [p for p in policies if tools.selector_matches(p["spec"]["podSelector"], labels)]
         types = {t for p in selected for t in p["spec"]["policyTypes"]}
         if types != {"Ingress", "Egress"}:
             problems.append(f"{name} is not isolated in both directions (policyTypes {types})")

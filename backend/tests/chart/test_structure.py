@@ -4,6 +4,7 @@ and (structurally) the Strimzi and cert-manager resources."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,11 @@ def test_prod_scales_3_to_20_and_dev_runs_one_of_each(renders: dict[str, tools.R
 
 
 def test_secrets_never_configmaps(rendered: tools.Render) -> None:
-    assert not rendered.kinds("ConfigMap")
+    # The only ConfigMaps are Grafana dashboards (test_monitoring.py); nothing mounts them.
+    dashboards = rendered.values["monitoring"]["dashboards"]
+    for cm in rendered.kinds("ConfigMap"):
+        assert dashboards["label"] in cm["metadata"]["labels"], cm["metadata"]["name"]
+        assert all(k.endswith(".json") for k in cm["data"]), cm["metadata"]["name"]
     secret_names = {s["metadata"]["name"] for s in rendered.kinds("Secret")}
     existing = {
         rendered.values["secrets"]["existingSecret"],
@@ -379,8 +384,11 @@ def test_strimzi_cluster_manifests() -> None:
     kafka_dir = tools.REPO / "kafka" / "cluster"
     values = tools.merged_values("prod")
     pools: dict[str, list[dict[str, Any]]] = {}
+    exporters: set[str] = set()
     for f in sorted(kafka_dir.glob("*.yaml")):
         for doc in _docs(f):
+            if doc["kind"] == "PodMonitor":
+                continue  # a real schema: test_kubeconform.py
             errors = structural.errors_of(doc)
             assert not errors, (f.name, errors)
             if doc["kind"] == "Kafka":
@@ -403,9 +411,19 @@ def test_strimzi_cluster_manifests() -> None:
                 assert spec["kafka"]["config"]["auto.create.topics.enable"] is False
                 for op in ("topicOperator", "userOperator"):
                     assert spec["entityOperator"][op]["watchedNamespace"] == tools.NAMESPACE
+                # The Kafka alerts and dashboard read the Kafka Exporter; it must see the
+                # app's topics and their dead-letter topics.
+                topics = re.compile(spec["kafkaExporter"]["topicRegex"])
+                for topic in values["kafka"]["topics"]:
+                    assert topics.search(topic) and topics.search(f"{topic}.dlq"), topic
+                assert not topics.search("__consumer_offsets")
+                exporters.add(f"{doc['metadata']['name']}-kafka-exporter")
             if doc["kind"] == "KafkaNodePool" and f.name.startswith("nodepools-"):
                 pools.setdefault(f.name, []).append(doc)
     assert set(pools) == {"nodepools-aks.yaml", "nodepools-gke.yaml", "nodepools-oke.yaml"}
+    [monitor] = _docs(kafka_dir / "podmonitor.yaml")
+    assert monitor["spec"]["selector"]["matchLabels"]["strimzi.io/name"] in exporters
+    assert [e["port"] for e in monitor["spec"]["podMetricsEndpoints"]] == ["tcp-prometheus"]
     classes = {"aks": "managed-csi-premium", "gke": "premium-rwo", "oke": "oci-bv"}
 
     def without_class(docs: list[dict[str, Any]]) -> str:

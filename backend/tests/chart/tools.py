@@ -64,8 +64,9 @@ def schemas_dir() -> Path:
     text = (TOOLS / "k8s-schemas.sh").read_text()
     kv = re.search(r"KUBERNETES_VALIDATE_VERSION:-([^}]+)\}", text)
     dapr = re.search(r"DAPR_VERSION:-([^}]+)\}", text)
-    assert kv and dapr
-    out = CACHE / "k8s-schemas" / f"kv{kv.group(1)}-dapr{dapr.group(1)}"
+    promop = re.search(r"PROMETHEUS_OPERATOR_VERSION:-([^}]+)\}", text)
+    assert kv and dapr and promop
+    out = CACHE / "k8s-schemas" / f"kv{kv.group(1)}-dapr{dapr.group(1)}-promop{promop.group(1)}"
     _need(out / ".complete", "k8s-schemas.sh")
     return out
 
@@ -79,6 +80,24 @@ def schema_versions() -> list[str]:
 
 def run(cmd: list[str | Path], **kw: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False, **kw)
+
+
+def selector_matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes label selector (matchLabels + matchExpressions) selects `labels`."""
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], expr.get("values", [])
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
 
 
 # ---- rendered releases ------------------------------------------------------------------

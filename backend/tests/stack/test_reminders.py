@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from tests.stack.client import StackClient
+from tests.stack.metrics import scrape, value
 
 
 def _at(seconds: float) -> datetime:
@@ -68,3 +69,8 @@ async def test_reminder_due_while_the_service_was_down_is_sent_once_after(
     assert len(mails) == 1 and mails[0].message["Subject"] == "Reminder: missed"
     await asyncio.sleep(6)  # past the next sweep: still one
     assert len(client.smtp.to(user.email)) == 1, time.time() - started
+    # The restarted service says why it was late: the sweep fired it, not a job.
+    samples = await scrape(client.stack.app_url("reminders"))
+    assert value(samples, "todo_reminders_fired_total", via="sweep") == 1
+    assert value(samples, "todo_reminders_fired_total", via="job") == 0
+    assert value(samples, "todo_reminder_lateness_seconds_sum") > 2

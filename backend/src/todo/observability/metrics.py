@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from importlib import metadata
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from todo.domain.events import REMINDERS, TASK_EVENTS, TASK_UPDATES
+from todo.messaging.ports import Subscription
+
+BUILD_INFO = Gauge(
+    "todo_build_info", "Always 1: the role and version this process runs", ["role", "version"]
+)
 
 HTTP_REQUESTS = Counter(
     "todo_http_requests_total", "HTTP requests handled", ["method", "route", "status"]
@@ -49,7 +59,11 @@ EVENTS_DEAD_LETTERED = Counter(
 )
 
 REMINDERS_SCHEDULED = Counter("todo_reminders_scheduled_total", "Reminder timers set")
-REMINDERS_FIRED = Counter("todo_reminders_fired_total", "Reminders published")
+REMINDERS_FIRED = Counter(
+    "todo_reminders_fired_total",
+    "Reminders published, by what fired them: the task's Dapr job, or the sweep (a lost job)",
+    ["via"],
+)
 REMINDER_LATENESS = Histogram(
     "todo_reminder_lateness_seconds",
     "How long after remind_at the reminder was published",
@@ -60,3 +74,28 @@ NOTIFICATIONS_SENT = Counter(
 )
 WS_CONNECTIONS = Gauge("todo_ws_connections", "Open WebSocket connections")
 WS_MESSAGES = Counter("todo_ws_messages_sent_total", "Messages sent over WebSockets")
+
+
+def declare(role: str, subscriptions: Iterable[Subscription], *, relay: bool) -> None:
+    """Create, at zero, every labelled series this process can report.
+
+    A series that appears with its first event hides that event from rate() and increase()
+    (they need two samples), so the first dead letter or the first sweep-fired reminder would
+    go unseen by the alerts. Declared up front, every series starts at 0 instead.
+    """
+    BUILD_INFO.labels(role, metadata.version("todo")).set(1)
+    consumers = {sub.consumer for sub in subscriptions}
+    for sub in subscriptions:
+        for outcome in ("success", "failed"):
+            EVENTS_HANDLED.labels(sub.consumer, sub.topic, outcome)
+        for family in (EVENTS_RETRIED, EVENTS_DEAD_LETTERED, EVENT_HANDLING_LATENCY, EVENT_AGE):
+            family.labels(sub.consumer, sub.topic)
+    if relay:
+        for topic in (TASK_EVENTS, TASK_UPDATES, REMINDERS):
+            OUTBOX_PUBLISHED.labels(topic)
+    if "reminders" in consumers:
+        for via in ("job", "sweep"):
+            REMINDERS_FIRED.labels(via)
+    if "notifier" in consumers:
+        for channel in ("email", "push"):
+            NOTIFICATIONS_SENT.labels(channel)

@@ -58,8 +58,11 @@ async def track(event: dict[str, Any], ctx: Context) -> None:
         await ctx.jobs.cancel(event["task_id"])
 
 
-async def fire(task_id: int, remind_at: datetime, ctx: Context) -> bool:
-    """Publish the reminder if it is still due at `remind_at` and nobody sent it; True if sent."""
+async def fire(task_id: int, remind_at: datetime, ctx: Context, via: str = "job") -> bool:
+    """Publish the reminder if it is still due at `remind_at` and nobody sent it; True if sent.
+
+    `via` says what fired it ("job": its timer; "sweep": the safety net, so a timer was lost).
+    """
     async with ctx.sessions() as session:
         reminder = await schedule.pending(session, task_id, remind_at)
     if reminder is None:
@@ -76,9 +79,9 @@ async def fire(task_id: int, remind_at: datetime, ctx: Context) -> bool:
             raise
         sent = True
         lateness = (utcnow() - remind_at).total_seconds()
-        metrics.REMINDERS_FIRED.inc()
+        metrics.REMINDERS_FIRED.labels(via).inc()
         metrics.REMINDER_LATENESS.observe(max(lateness, 0.0))
-        log.info("reminder fired", task_id=task_id, lateness_s=round(lateness, 3))
+        log.info("reminder fired", task_id=task_id, via=via, lateness_s=round(lateness, 3))
     else:
         sent = False
     async with ctx.sessions() as session, session.begin():
@@ -102,7 +105,7 @@ async def sweep(ctx: Context) -> int:
     sent = 0
     for reminder in due:
         try:
-            sent += await fire(reminder.task_id, reminder.remind_at, ctx)
+            sent += await fire(reminder.task_id, reminder.remind_at, ctx, via="sweep")
         except Exception:  # one failure must not stop the others; the next sweep retries it
             log.exception("sweep could not fire a reminder", task_id=reminder.task_id)
     if sent:

@@ -25,7 +25,8 @@ def write_config(
     sidecars = [
         {
             "targets": [f"127.0.0.1:{i.dapr.metrics}"],
-            "labels": {"app_id": i.service.app_id, "instance_name": i.name},
+            # `role`, as the chart's PodMonitor sets it (daprd's own series carry app_id).
+            "labels": {"role": i.service.app_id, "instance_name": i.name},
         }
         for i in instances
     ]
