@@ -98,6 +98,12 @@ def summary(stack: Stack, mail: str) -> str:
         )
     rows += [
         "",
+        "  Dapr tokens  "
+        + (
+            f"daprd wants dapr-api-token: `. {stack.run_dir}/dapr/tokens.env` for curl"
+            if stack.tokens
+            else "off"
+        ),
         f"  logs         {stack.logs_dir}",
         f"  run dir      {stack.run_dir}" + ("" if stack.config.keep else " (removed at exit)"),
         "  Ctrl-C stops everything.",

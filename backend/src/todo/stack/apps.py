@@ -52,6 +52,7 @@ def app_env(
     database_url: str,
     realtime_urls: list[str],
     record: Path | None,
+    tokens: dict[str, str],
 ) -> dict[str, str]:
     env = child_env()
     env |= {
@@ -69,6 +70,7 @@ def app_env(
         env["TODO_REALTIME_URLS"] = ",".join(realtime_urls)
     if record is not None:
         env["TODO_STUB_RECORD"] = str(record)
+    env |= tokens
     env |= config.extra_env
     return env
 
@@ -86,6 +88,7 @@ def build_instance(
     database_url: str,
     realtime_urls: list[str],
     run_dir: Path,
+    tokens: dict[str, str],
 ) -> Instance:
     fill = {
         "todo": str(todo_executable()),
@@ -110,6 +113,7 @@ def build_instance(
             database_url=database_url,
             realtime_urls=realtime_urls,
             record=record,
+            tokens=tokens,
         ),
         cwd=run_dir,
         hint=f"run it by hand to see why: {' '.join(argv)} (with the env from the docs)",
@@ -124,7 +128,7 @@ def build_instance(
         scheduler_port=scheduler_port,
         log=logs / f"{name}.daprd.log",
     )
-    daprd.env = child_env()
+    daprd.env = child_env() | tokens
     return Instance(name, service, app_port, dapr, app, daprd)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import shutil
 import tempfile
 import time
@@ -55,6 +56,15 @@ class Stack:
         self.tools: Tools
         self.files: DaprFiles
         self.database_url = ""
+        # The same pair for every app-id, like the chart's two Secrets.
+        self.tokens: dict[str, str] = (
+            {
+                "DAPR_API_TOKEN": secrets.token_urlsafe(32),
+                "APP_API_TOKEN": secrets.token_urlsafe(32),
+            }
+            if self.config.dapr_tokens
+            else {}
+        )
 
     # -- addresses ------------------------------------------------------------------------------
     @property
@@ -184,6 +194,7 @@ class Stack:
                 database_url=self.database_url,
                 realtime_urls=realtime_urls,
                 run_dir=self.run_dir,
+                tokens=self.tokens,
             )
         await self._step("apps + daprd", self._start_instances(list(self.instances.values())))
         if self.config.prometheus:
@@ -193,12 +204,18 @@ class Stack:
     def _render(self) -> DaprFiles:
         out = self.run_dir / "dapr"
         out.mkdir(exist_ok=True)
-        secrets = out / "secrets.json"
-        secrets.write_text(json.dumps({"pg-connection": libpq_dsn(self.database_url)}))
-        secrets.chmod(0o600)
+        store = out / "secrets.json"
+        store.write_text(json.dumps({"pg-connection": libpq_dsn(self.database_url)}))
+        store.chmod(0o600)
+        if self.tokens:
+            # For a person at the shell: `. <run dir>/dapr/tokens.env` then
+            # curl -H "dapr-api-token: $DAPR_API_TOKEN" 127.0.0.1:3500/v1.0/metadata
+            env_file = out / "tokens.env"
+            env_file.write_text("".join(f"{k}={v}\n" for k, v in self.tokens.items()))
+            env_file.chmod(0o600)
         values = {
             "KAFKA_BROKERS": f"127.0.0.1:{self.ports.kafka}",
-            "SECRETS_FILE": str(secrets),
+            "SECRETS_FILE": str(store),
             "NAME_RESOLUTION_DB": str(out / "nameresolution.db"),
             "SWEEP_SCHEDULE": self.config.sweep_schedule,
             "ZIPKIN_ENDPOINT": self.config.zipkin_endpoint or "",

@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import Depends, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
 from todo import bootstrap
 from todo.api import errors
-from todo.api.internal import audit_router
+from todo.api.internal import audit_router, require_app_token
 from todo.api.middleware import RequestContext
 from todo.api.routes import health
 from todo.messaging import consume
@@ -31,6 +31,10 @@ log = get_logger(__name__)
 
 def _status(status: str, code: int = 200) -> JSONResponse:
     return JSONResponse({"status": status}, status_code=code)
+
+
+# Only daprd calls these: with APP_API_TOKEN set, a call without it is refused (401).
+CALLBACK = [Depends(require_app_token)]
 
 
 def create_worker_app(settings: Settings, role: str) -> FastAPI:
@@ -52,7 +56,7 @@ def create_worker_app(settings: Settings, role: str) -> FastAPI:
     app.add_middleware(RequestContext)
     tracing.instrument_app(app)
 
-    @app.post("/events/{topic}", include_in_schema=False)
+    @app.post("/events/{topic}", include_in_schema=False, dependencies=CALLBACK)
     async def on_event(topic: str, request: Request) -> JSONResponse:
         runtime: bootstrap.Runtime = request.app.state.runtime
         subs = [s for s in runtime.subscriptions if s.topic == topic]
@@ -74,13 +78,13 @@ def create_worker_app(settings: Settings, role: str) -> FastAPI:
 
     if role == "reminders":
 
-        @app.post("/job/{name}", include_in_schema=False)
+        @app.post("/job/{name}", include_in_schema=False, dependencies=CALLBACK)
         async def on_job(name: str, request: Request) -> JSONResponse:
             runtime: bootstrap.Runtime = request.app.state.runtime
             await reminders.on_job(await request.json(), runtime.ctx)
             return JSONResponse({"status": "ok", "job": name})
 
-        @app.post("/reminder-sweep", include_in_schema=False)
+        @app.post("/reminder-sweep", include_in_schema=False, dependencies=CALLBACK)
         async def on_sweep(request: Request) -> JSONResponse:
             runtime: bootstrap.Runtime = request.app.state.runtime
             return JSONResponse({"sent": await reminders.sweep(runtime.ctx)})
