@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Test each pooled PostgreSQL connection before use (SQLAlchemy's pre-ping: BEGIN, ";",
+    # ROLLBACK: three round trips per checkout). Off: a connection broken by a database restart
+    # fails its one request (503), and SQLAlchemy then drops the whole pool.
+    db_pre_ping: bool = True
     db_echo: bool = False
 
     jwt_secret: str = DEV_JWT_SECRET

@@ -19,7 +19,7 @@ from todo.services import audit
 from todo.usecases import tasks as usecases
 
 
-def require_app_token(
+async def require_app_token(
     settings: SettingsDep,
     token: Annotated[str | None, Header(alias="dapr-api-token")] = None,
 ) -> None:
