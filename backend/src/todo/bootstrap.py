@@ -174,7 +174,7 @@ def build(
         roles=roles,
         subscriptions=subscriptions,
         hub=hub,
-        login_throttle=LoginThrottle(settings),
+        login_throttle=LoginThrottle(settings, sessions),
         relay=relay,
         sidecar=sidecar,
         jobs=jobs,

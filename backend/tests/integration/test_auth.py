@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -139,17 +140,30 @@ async def test_auth_matrix(
     assert (await user.get(f"/api/tasks/{task['id']}")).json()["title"] == "guarded"
 
 
-@pytest.fixture
-async def strict_client(
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def strict_replicas(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[httpx.AsyncClient]:
-    url = await new_database("sqlite", request, tmp_path_factory.mktemp("throttle"))
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """Two api replicas (apps) on one database, with tight login limits."""
+    url = await new_database(request.param, request, tmp_path_factory.mktemp("throttle"))
     settings = settings_for(url, login_account_rate="3/minute", login_client_rate="6/minute")
-    app = create_app(settings)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 1234))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-            yield c
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for _ in range(2):
+            app = create_app(settings)
+            await stack.enter_async_context(LifespanManager(app))
+            transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 1234))
+            clients.append(
+                await stack.enter_async_context(
+                    httpx.AsyncClient(transport=transport, base_url="http://test")
+                )
+            )
+        yield clients
+
+
+@pytest.fixture
+def strict_client(strict_replicas: list[httpx.AsyncClient]) -> httpx.AsyncClient:
+    return strict_replicas[0]
 
 
 async def test_login_is_throttled_per_account(strict_client: httpx.AsyncClient) -> None:
@@ -173,6 +187,22 @@ async def test_login_is_throttled_per_client(strict_client: httpx.AsyncClient) -
     assert [r.status_code for r in responses[:6]] == [401] * 6
     assert_problem(responses[6], 429)
     assert int(responses[6].headers["retry-after"]) >= 1
+
+
+async def test_replicas_share_the_login_limits(strict_replicas: list[httpx.AsyncClient]) -> None:
+    """Three failures spread over two replicas lock the account on both (one window, in the
+    database): N replicas do not multiply the limit."""
+    first, second = strict_replicas
+    victim = await signup(first)
+    wrong = {"email": victim.email, "password": "wrong-password"}
+    for replica in (first, second, first):
+        assert (await replica.post("/api/auth/login", json=wrong)).status_code == 401
+    right = {"email": victim.email, "password": "correct horse"}
+    for replica in (second, first):
+        assert_problem(await replica.post("/api/auth/login", json=right), 429)
+    # The client limit (6/minute) counted every attempt on both replicas: 6 so far.
+    response = await second.post("/api/auth/login", json=right)
+    assert_problem(response, 429)
 
 
 def test_default_jwt_secret_is_refused_outside_development() -> None:

@@ -1,8 +1,7 @@
-"""Login throttling per account and per client address (the `limits` library, in memory).
+"""Login throttling per account and per client address (the `limits` library's moving window).
 
-In memory means per process: with several api replicas each keeps its own window, so the
-effective limit is a multiple of the configured one. `limits` supports shared storage
-(Redis, Memcached) behind the same calls when that matters.
+The windows live in the database (todo.storage.rate_limits), so every api replica counts into
+the same ones: three replicas do not triple the configured limit.
 """
 
 from __future__ import annotations
@@ -11,10 +10,11 @@ import math
 import time
 
 from limits import parse
-from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todo.settings import Settings
+from todo.storage.rate_limits import DatabaseStorage
 
 
 class Throttled(Exception):
@@ -24,8 +24,8 @@ class Throttled(Exception):
 
 
 class LoginThrottle:
-    def __init__(self, settings: Settings) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._limiter = MovingWindowRateLimiter(DatabaseStorage(sessions))
         self._per_account = parse(settings.login_account_rate)
         self._per_client = parse(settings.login_client_rate)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -167,4 +168,23 @@ class ReminderRow(Base):
             postgresql_where=sent_at.is_(None),
             sqlite_where=sent_at.is_(None),
         ),
+    )
+
+
+class RateLimitEntryRow(Base):
+    """One counted attempt of a moving-window limit (login throttling), shared by every replica.
+
+    `at` and `expires_at` are epoch seconds, as the `limits` library counts them.
+    """
+
+    __tablename__ = "rate_limit_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[float] = mapped_column(Double)
+    expires_at: Mapped[float] = mapped_column(Double)
+
+    __table_args__ = (
+        Index("ix_rate_limit_entries_key_at", "key", "at"),
+        Index("ix_rate_limit_entries_expires_at", "expires_at"),
     )
