@@ -10,6 +10,10 @@
 2. Relay throughput: N outbox rows are committed at once and the relay publishes them through
    daprd (bulk publish) into Kafka; events/s = N / time until the last is marked sent.
    Reference: confluent-kafka producing the same N payloads straight to the broker.
+3. Consumer throughput: N `created` task-events (real event builders, tasks that exist only
+   in the events) are committed to the outbox at once; the relay publishes them and every
+   task-events subscriber (audit, recurrence, reminders) consumes them at the same time on the
+   same cores. Events/s processed = N / time until audit has stored the last one.
 
 Runs its own stack on free loopback ports (todo.stack) and its own embedded server.
 """
@@ -179,6 +183,46 @@ async def relay_throughput(stack: Stack, count: int) -> dict[str, Any]:
             "raw_kafka_eps": raw_rate}
 
 
+async def consumer_throughput(stack: Stack, count: int) -> dict[str, Any]:
+    from todo.domain.events import EventType, task_changed
+    from todo.domain.tasks import Task
+
+    now = datetime.now(UTC)
+    base_id = 10**12  # far above any real task id
+    rows = []
+    for i in range(count):
+        task = Task(user_id=1, title=f"consumer bench {i}", created_at=now, updated_at=now,
+                    id=base_id + i)
+        event = task_changed(task, EventType.created, now)[0]  # the task-events message
+        rows.append((event.topic, event.key, json.dumps(event.payload)))
+    conn = await asyncpg.connect(stack.database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.executemany(
+            "INSERT INTO outbox (topic, key, payload, created_at, attempts) "
+            "VALUES ($1, $2, $3::jsonb, now(), 0)", rows)
+        await conn.execute("NOTIFY todo_outbox")
+        started = time.time()
+        published = None
+        while True:
+            if published is None and not await conn.fetchval(
+                    "SELECT count(*) FROM outbox WHERE (payload->>'task_id')::bigint >= $1 "
+                    "AND sent_at IS NULL",
+                    base_id):
+                published = time.time()
+            stored = await conn.fetchval(
+                "SELECT count(*) FROM event_store WHERE task_id >= $1", base_id)
+            if stored >= count:
+                break
+            if time.time() - started > 600:
+                raise RuntimeError(f"audit stored {stored} of {count} events in 10 minutes")
+            await asyncio.sleep(0.1)
+        done = time.time()
+    finally:
+        await conn.close()
+    return {"count": count, "published_s": (published or done) - started,
+            "processed_s": done - started, "processed_eps": count / (done - started)}
+
+
 def table(title: str, rows: list[dict[str, Any]]) -> str:
     out = [f"### {title}", "",
            "| rate/s | requests | errors | API p50 | API p95 | API p99 | event p50 | event p95 "
@@ -198,6 +242,7 @@ async def main() -> None:
     parser.add_argument("--rates", default="25,50,100")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--relay-count", type=int, default=10000)
+    parser.add_argument("--consumer-count", type=int, default=5000)
     parser.add_argument("--skip-embedded", action="store_true")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
@@ -240,6 +285,16 @@ async def main() -> None:
         report.append("|---|---|---|")
         report.append(f"| {relay['count']} | {relay['relay_eps']:.0f} | "
                       f"{relay['raw_kafka_eps']:.0f} |")
+        report.append("")
+        say(f"== consumer throughput: {args.consumer_count} task-events")
+        consumed = await consumer_throughput(stack, args.consumer_count)
+        report.append("### Consumer throughput (task-events → audit, recurrence, reminders)")
+        report.append("")
+        report.append("| events | all published after | audit stored all after "
+                      "| events/s processed per consumer |")
+        report.append("|---|---|---|---|")
+        report.append(f"| {consumed['count']} | {consumed['published_s']:.1f} s "
+                      f"| {consumed['processed_s']:.1f} s | {consumed['processed_eps']:.0f} |")
     print("\n".join(report))
 
 

@@ -74,14 +74,24 @@ class Handler(BaseHTTPRequestHandler):
         entry = self._record()
         if self.path.startswith("/events/"):
             body = entry["body"] if isinstance(entry["body"], dict) else {}
-            data = body.get("data")
-            if not isinstance(data, dict):
-                data = {}
-            status = {"retry": "RETRY", "drop": "DROP"}.get(str(data.get("stub")), "SUCCESS")
-            return self._send(200, {"status": status})
+            if isinstance(body.get("entries"), list):  # bulk delivery: a status per entry
+                statuses = [
+                    {"entryId": e.get("entryId"), "status": _status_of(e.get("event"))}
+                    for e in body["entries"]
+                    if isinstance(e, dict)
+                ]
+                return self._send(200, {"statuses": statuses})
+            return self._send(200, {"status": _status_of(body)})
         if self.path.startswith("/job/") or self.path == "/reminder-sweep":
             return self._send(200, {})
         return self._send(404, {"detail": "not found"})
+
+
+def _status_of(cloud_event: Any) -> str:
+    """SUCCESS, or RETRY / DROP when the event's data says {"stub": "retry" | "drop"}."""
+    data = cloud_event.get("data") if isinstance(cloud_event, dict) else None
+    stub = data.get("stub") if isinstance(data, dict) else None
+    return {"retry": "RETRY", "drop": "DROP"}.get(str(stub), "SUCCESS")
 
 
 def main() -> None:

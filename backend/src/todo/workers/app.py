@@ -1,8 +1,9 @@
 """A worker's HTTP app: what its sidecar calls (events, jobs, cron) and what it serves.
 
-Dapr delivers each subscribed event as a CloudEvent to POST /events/<topic> (declarative
-Subscriptions in dapr/local/). The answer tells Dapr what to do: 200 SUCCESS, or 500 RETRY so
-the Resiliency policy retries and, when retries are exhausted, the dead-letter topic gets it.
+Dapr delivers subscribed events to POST /events/<topic> (declarative Subscriptions in
+dapr/local/): one CloudEvent per request, or a bulk of them (workers/delivery.py). The answer
+tells Dapr what to do: SUCCESS, or RETRY so the Resiliency policy retries and, when retries are
+exhausted, the dead-letter topic gets it.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from todo.api import errors
 from todo.api.internal import audit_router, require_app_token
 from todo.api.middleware import RequestContext
 from todo.api.routes import health
-from todo.messaging import consume
-from todo.observability import metrics, tracing
+from todo.observability import tracing
 from todo.observability.logging import get_logger
 from todo.services import reminders
 from todo.services.realtime import serve_socket
 from todo.settings import Settings
+from todo.workers import delivery
 
 log = get_logger(__name__)
 
@@ -61,20 +62,15 @@ def create_worker_app(settings: Settings, role: str) -> FastAPI:
         runtime: bootstrap.Runtime = request.app.state.runtime
         subs = [s for s in runtime.subscriptions if s.topic == topic]
         if not subs:
-            return _status("DROP")  # not ours: never retry what nobody here can handle
+            return _status(delivery.DROP)  # not ours: never retry what nobody here can handle
         try:
-            envelope: Any = await request.json()
-            event = envelope.get("data", envelope) if isinstance(envelope, dict) else None
-            if not isinstance(event, dict):
-                raise ValueError("the event body is not a JSON object")
-            for sub in subs:
-                await consume.handle(sub, event, runtime.ctx)
-        except Exception as exc:
-            log.warning("event will be retried", topic=topic, error=str(exc)[:300])
-            for sub in subs:
-                metrics.EVENTS_RETRIED.labels(sub.consumer, topic).inc()
-            return _status("RETRY", 500)
-        return _status("SUCCESS")
+            body: Any = await request.json()
+        except ValueError:
+            body = None
+        if delivery.is_bulk(body):
+            return JSONResponse(await delivery.deliver_bulk(subs, body, runtime.ctx))
+        status = await delivery.deliver(subs, body, runtime.ctx)
+        return _status(status, 500 if status == delivery.RETRY else 200)
 
     if role == "reminders":
 
