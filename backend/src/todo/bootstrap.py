@@ -118,7 +118,8 @@ def build(
 
     Embedded mode defaults to every role in this process; the stack to none (the api alone).
     """
-    engine = create_engine(settings)
+    # The api pings pooled connections before use; workers let Dapr retry (settings.py).
+    engine = create_engine(settings, pre_ping=with_relay)
     tracing.instrument_engine(engine)
     sessions = session_factory(engine)
     hub = Hub()

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from tests.stack.client import StackClient
+from tests.stack.metrics import scrape, value
 from tests.support.kafka import TopicReader, produce
 
 
@@ -121,3 +122,28 @@ async def test_broker_outage_during_a_burst_loses_and_duplicates_nothing(
     counts = await client.until_value(stored, lambda c: len(c) == 500, "audit has all", 120)
     assert len(counts) == 500
     assert set(counts.values()) == {1}
+
+
+async def test_a_database_restart_loses_no_event_and_fails_no_request_after_it(
+    client: StackClient,
+) -> None:
+    """Every pooled connection breaks. The api pings before use, so requests after the restart
+    succeed; the workers do not ping (settings.db_pre_ping): a delivery
+    that meets a broken connection fails, Dapr retries it, and nothing is lost or doubled."""
+    user = await client.signup()
+    before = [(await user.create(title=f"before restart {i}"))["id"] for i in range(20)]
+    await client.until_value(
+        lambda: client.created_events_in_store(set(before)), lambda c: len(c) == 20, "stored"
+    )
+    retried = await scrape(client.stack.app_url("audit"))
+    await client.stack.restart_postgres()
+    after = [(await user.create(title=f"after restart {i}"))["id"] for i in range(20)]
+    ids = set(before) | set(after)
+    counts = await client.until_value(
+        lambda: client.created_events_in_store(ids), lambda c: len(c) == 40, "audit has all", 60
+    )
+    assert set(counts.values()) == {1}
+    # The path was taken: audit met a broken pooled connection and answered RETRY.
+    now = await scrape(client.stack.app_url("audit"))
+    name = "todo_events_retried_total"
+    assert value(now, name, consumer="audit") > value(retried, name, consumer="audit")

@@ -360,6 +360,13 @@ class Stack:
         if wait_consumers:
             await self.wait_for_consumers()
 
+    async def restart_postgres(self) -> None:
+        """Stop the private PostgreSQL and start it again (same data): every pooled connection
+        of every app and sidecar breaks."""
+        assert self.postgres is not None, "the stack uses an external database"
+        await self.postgres.stop()
+        await self.postgres.start()
+
     async def heal(self) -> list[str]:
         """Start again whatever is not running (Kafka, an app or its daprd); the names of what
         was restarted. For test isolation: a test that stopped something and failed before

@@ -14,7 +14,8 @@ from todo.settings import Settings
 SessionFactory = async_sessionmaker
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, pre_ping: bool = True) -> AsyncEngine:
+    """`pre_ping` is the default when settings.db_pre_ping is unset."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(settings)
@@ -23,7 +24,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=settings.db_pre_ping,
+        pool_pre_ping=pre_ping if settings.db_pre_ping is None else settings.db_pre_ping,
     )
 
 
