@@ -250,7 +250,16 @@ def event_pipeline() -> dict[str, Any]:
                 sum_rate("dapr_component_pubsub_ingress_count", "app_id, topic, process_status"),
                 "{{app_id}} {{topic}} {{process_status}}",
             ),
-            description="What daprd did with each message: success, retry, drop (dead-lettered).",
+            (
+                sum_rate(
+                    "dapr_component_pubsub_ingress_bulk_event_count", "app_id, topic, process_status"
+                ),
+                "bulk {{app_id}} {{topic}} {{process_status}}",
+            ),
+            description=(
+                "What daprd did with each message: success, retry, drop (dead-lettered). Bulk "
+                "subscriptions (every consumer but realtime) report per entry, in upper case."
+            ),
         )
     )
 

@@ -203,12 +203,20 @@ def kafka_dapr() -> dict[str, Any]:
                 sum_rate(f"{ingress}_count", "app_id, topic, process_status"),
                 "{{app_id}} {{topic}} {{process_status}}",
             ),
+            (
+                sum_rate(f"{ingress}_bulk_event_count", "app_id, topic, process_status"),
+                "bulk {{app_id}} {{topic}} {{process_status}}",
+            ),
         )
     )
     p.add(
         timeseries(
             "Delivery latency p95 (the app's handling, seen by daprd)",
             (quantile(0.95, f"{ingress}_latencies_bucket", by_topic), "{{app_id}} {{topic}}"),
+            (
+                quantile(0.95, f"{ingress}_bulk_latencies_bucket", by_topic),
+                "bulk {{app_id}} {{topic}} (a whole batch)",
+            ),
             unit="ms",
         )
     )

@@ -79,7 +79,10 @@ async def traffic(stack: Stack) -> None:
         (await api.delete(f"/api/tasks/{ids[2]}", headers=auth)).raise_for_status()
         await api.get("/api/tasks/999999", headers=auth)  # a 404
     # A poison event: no task_data, so the reminders consumer fails on it every time.
-    async with httpx.AsyncClient(base_url=stack.dapr_url("api"), timeout=30, trust_env=False) as d:
+    token = {"dapr-api-token": stack.tokens["DAPR_API_TOKEN"]}  # the stack's sidecars want it
+    async with httpx.AsyncClient(
+        base_url=stack.dapr_url("api"), headers=token, timeout=30, trust_env=False
+    ) as d:
         r = await d.post(
             "/v1.0/publish/pubsub/task-events",
             json={

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     environment: Environment = Environment.development
     host: str = "127.0.0.1"
     port: int = Field(default=8000, validation_alias="PORT")
+    # Reverse proxies trusted to say who the client is (X-Forwarded-For), as uvicorn's
+    # forwarded_allow_ips: "*" or a comma-separated list of addresses/networks. Unset: the
+    # connecting address is the client. Behind the cluster's Ingress the api sees only the
+    # ingress controller's pods, so without this every user would share one login-throttling
+    # window per controller pod.
+    forwarded_allow_ips: str | None = None
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///./.data/todo.db", validation_alias="DATABASE_URL"

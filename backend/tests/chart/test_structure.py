@@ -207,6 +207,11 @@ def test_ingress_routes_and_tls(rendered: tools.Render) -> None:
     assert routes == {"/": "todo-app-frontend", "/api": "todo-app-api", "/ws": "todo-app-realtime"}
     services = {s["metadata"]["name"] for s in rendered.kinds("Service")}
     assert set(routes.values()) <= services
+    # The api believes the controller's X-Forwarded-For (per-client login throttling); only the
+    # controller, Prometheus and the api's own sidecar may reach it (test_network_policies).
+    (api,) = [c for c in pod_specs(rendered)["api"]["containers"] if c["name"] == "api"]
+    env = {e["name"]: e.get("value") for e in api["env"]}
+    assert env.get("TODO_FORWARDED_ALLOW_IPS") == values["forwardedAllowIps"] == "*"
 
 
 # ---- Dapr: the cluster form keeps dapr/local's names, topics, routes and semantics -------
@@ -417,6 +422,10 @@ def test_strimzi_cluster_manifests() -> None:
                 for topic in values["kafka"]["topics"]:
                     assert topics.search(topic) and topics.search(f"{topic}.dlq"), topic
                 assert not topics.search("__consumer_offsets")
+                groups = re.compile(spec["kafkaExporter"]["groupRegex"])
+                for app in ("audit", "recurrence", "reminders", "notifier"):
+                    assert groups.search(app), app
+                assert not groups.search("todo-app-realtime-5d8c7b9f4-x2x7k")
                 exporters.add(f"{doc['metadata']['name']}-kafka-exporter")
             if doc["kind"] == "KafkaNodePool" and f.name.startswith("nodepools-"):
                 pools.setdefault(f.name, []).append(doc)

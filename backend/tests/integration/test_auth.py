@@ -205,6 +205,30 @@ async def test_replicas_share_the_login_limits(strict_replicas: list[httpx.Async
     assert_problem(response, 429)
 
 
+async def test_behind_a_trusted_proxy_each_client_has_its_own_window(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """With TODO_FORWARDED_ALLOW_IPS the client is X-Forwarded-For, not the proxy: one noisy
+    client behind the Ingress does not lock everyone else out."""
+    url = await new_database("sqlite", request, tmp_path_factory.mktemp("proxy"))
+    settings = settings_for(url, login_client_rate="2/minute", forwarded_allow_ips="*")
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, client=("10.0.0.5", 4321))  # the proxy
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as proxy:
+
+            async def attempt(client_address: str) -> int:
+                response = await proxy.post(
+                    "/api/auth/login",
+                    json={"email": "nobody@example.com", "password": "whatever1"},
+                    headers={"X-Forwarded-For": client_address},
+                )
+                return response.status_code
+
+            assert [await attempt("203.0.113.7") for _ in range(3)] == [401, 401, 429]
+            assert await attempt("198.51.100.9") == 401  # another user behind the same proxy
+
+
 def test_default_jwt_secret_is_refused_outside_development() -> None:
     with pytest.raises(ValidationError, match="TODO_JWT_SECRET"):
         Settings(environment="production")

@@ -72,3 +72,24 @@ async def test_single_delivery_and_bulk_detection() -> None:
     assert await delivery.deliver(subs, {"data": {"fail": 1}}, ctx=None) == "RETRY"  # type: ignore[arg-type]
     assert await delivery.deliver(subs, None, ctx=None) == "RETRY"  # type: ignore[arg-type]
     assert delivery.is_bulk({"entries": []}) and not delivery.is_bulk({"data": {}})
+
+
+async def test_entries_past_the_time_budget_are_retried_unhandled() -> None:
+    seen: list[tuple[Any, str | None]] = []
+    body = {"entries": [_entry("a", {"n": 1}), _entry("b", {"n": 2})]}
+    answer = await delivery.deliver_bulk(_subs(seen), body, ctx=None, budget_seconds=-1)  # type: ignore[arg-type]
+    assert answer == {
+        "statuses": [{"entryId": "a", "status": "RETRY"}, {"entryId": "b", "status": "RETRY"}]
+    }
+    assert seen == []
+
+
+def test_one_status_for_every_entry() -> None:
+    body = {"entries": [{"entryId": "a"}, {"entryId": "b"}, "junk"]}
+    assert delivery.statuses(body, "DROP") == {
+        "statuses": [
+            {"entryId": "a", "status": "DROP"},
+            {"entryId": "b", "status": "DROP"},
+            {"entryId": "", "status": "DROP"},
+        ]
+    }

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from todo import bootstrap
 from todo.api import errors, internal, openapi, realtime, web
@@ -50,6 +51,9 @@ def create_app(
     openapi.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext)
+    if settings.forwarded_allow_ips:
+        # Outermost: everything inside (logs, throttling) sees the real client address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     tracing.instrument_app(app)
     if settings.static_dir and Path(settings.static_dir).is_dir():
         web.install(app, settings.static_dir)

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todo.storage.tables import RateLimitEntryRow as Entry
 
+SWEEP_SECONDS = 60.0
+
 
 class DatabaseStorage(Storage, MovingWindowSupport):
     STORAGE_SCHEME = None  # built in code, never from a limits URI
@@ -25,6 +27,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         super().__init__()
         self._sessions = sessions
+        self._swept_at = 0.0
 
     @property
     def base_exceptions(self) -> type[Exception]:
@@ -39,8 +42,12 @@ class DatabaseStorage(Storage, MovingWindowSupport):
                     text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
                 )
             now = time.time()
-            # Housekeeping: what no window can see any more (cheap: indexed on expires_at).
-            await session.execute(delete(Entry).where(Entry.expires_at < now))
+            # This key's expired entries go under its lock; everyone's, at most once a minute
+            # per process (a global delete per attempt would make concurrent logins queue).
+            await session.execute(delete(Entry).where(Entry.key == key, Entry.expires_at < now))
+            if now - self._swept_at > SWEEP_SECONDS:
+                self._swept_at = now
+                await session.execute(delete(Entry).where(Entry.expires_at < now - 1))
             count = await session.scalar(
                 select(func.count()).where(Entry.key == key, Entry.at >= now - expiry)
             )

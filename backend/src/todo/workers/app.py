@@ -61,12 +61,14 @@ def create_worker_app(settings: Settings, role: str) -> FastAPI:
     async def on_event(topic: str, request: Request) -> JSONResponse:
         runtime: bootstrap.Runtime = request.app.state.runtime
         subs = [s for s in runtime.subscriptions if s.topic == topic]
-        if not subs:
-            return _status(delivery.DROP)  # not ours: never retry what nobody here can handle
         try:
             body: Any = await request.json()
         except ValueError:
             body = None
+        if not subs:  # not ours: never retry what nobody here can handle
+            if delivery.is_bulk(body):
+                return JSONResponse(delivery.statuses(body, delivery.DROP))
+            return _status(delivery.DROP)
         if delivery.is_bulk(body):
             return JSONResponse(await delivery.deliver_bulk(subs, body, runtime.ctx))
         status = await delivery.deliver(subs, body, runtime.ctx)

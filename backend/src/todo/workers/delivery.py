@@ -12,6 +12,7 @@ arriving after a newer one (versions, event ids, series keys).
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from todo.messaging import consume
@@ -23,6 +24,9 @@ from todo.services.context import Context
 log = get_logger(__name__)
 
 SUCCESS, RETRY, DROP = "SUCCESS", "RETRY", "DROP"
+# Below the Resiliency policy's `general` timeout (15 s, dapr/local/resiliency.yaml and the
+# chart), which bounds one bulk request as a whole.
+BULK_BUDGET_SECONDS = 10.0
 
 
 def is_bulk(body: Any) -> bool:
@@ -48,13 +52,34 @@ async def deliver(
     return SUCCESS
 
 
+def _entry_id(entry: Any) -> str:
+    return str(entry.get("entryId", "")) if isinstance(entry, dict) else ""
+
+
+def statuses(body: dict[str, Any], status: str) -> dict[str, list[dict[str, str]]]:
+    """The same status for every entry of a bulk delivery."""
+    return {"statuses": [{"entryId": _entry_id(e), "status": status} for e in body["entries"]]}
+
+
 async def deliver_bulk(
-    subs: list[Subscription], body: dict[str, Any], ctx: Context
+    subs: list[Subscription],
+    body: dict[str, Any],
+    ctx: Context,
+    budget_seconds: float = BULK_BUDGET_SECONDS,
 ) -> dict[str, list[dict[str, str]]]:
-    """Every entry of a bulk delivery, in order; one status per entry id."""
-    statuses = []
+    """Every entry of a bulk delivery, in order; one status per entry id.
+
+    Entries not started within `budget_seconds` are answered RETRY unhandled: Dapr's timeout
+    covers the whole request, and a request cut off by it would have every entry, the handled
+    ones too, delivered again while this one still runs.
+    """
+    answer = []
+    deadline = time.monotonic() + budget_seconds
     for entry in body["entries"]:
-        entry_id = str(entry.get("entryId", "")) if isinstance(entry, dict) else ""
+        entry_id = _entry_id(entry)
+        if time.monotonic() > deadline:
+            answer.append({"entryId": entry_id, "status": RETRY})
+            continue
         cloud_event = entry.get("event") if isinstance(entry, dict) else None
         if isinstance(cloud_event, str | bytes):
             try:
@@ -64,5 +89,5 @@ async def deliver_bulk(
         # Each entry continues its own publisher's trace (the request carries only one).
         parent = cloud_event.get("traceparent") if isinstance(cloud_event, dict) else None
         status = await deliver(subs, cloud_event, ctx, parent if isinstance(parent, str) else None)
-        statuses.append({"entryId": entry_id, "status": status})
-    return {"statuses": statuses}
+        answer.append({"entryId": entry_id, "status": status})
+    return {"statuses": answer}
