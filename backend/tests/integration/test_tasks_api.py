@@ -206,6 +206,17 @@ async def _titles(user: User, query: str) -> list[str]:
     return [t["title"] for t in response.json()["items"]]
 
 
+async def test_search_and_title_sort_fold_case_beyond_ascii(user: User) -> None:
+    """ "ÉCOLE" finds "école" on both engines (SQLite's own lower() folds ASCII only)."""
+    for title in ("école du soir", "ÉCOLE de danse", "Zèbre", "Ärger", "apple"):
+        await user.create(title=title)
+    assert sorted(await _titles(user, "q=%C3%A9cole")) == ["ÉCOLE de danse", "école du soir"]
+    assert sorted(await _titles(user, "q=%C3%84RGER")) == ["Ärger"]
+    assert await _titles(user, "q=z%C3%88BRE") == ["Zèbre"]
+    titles = await _titles(user, "sort=title")
+    assert titles.index("apple") < titles.index("Zèbre")  # case-blind: "apple" before "Zèbre"
+
+
 async def test_search_filter_sort_and_page(user: User) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     past, soon, later = now - timedelta(days=1), now + timedelta(days=1), now + timedelta(days=9)

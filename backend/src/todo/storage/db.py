@@ -28,6 +28,10 @@ def create_engine(settings: Settings, *, pre_ping: bool = True) -> AsyncEngine:
     )
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.database_url)
     if url.database and url.database != ":memory:":
@@ -39,6 +43,11 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
     # (busy_timeout) instead; WAL keeps readers off the writer's back.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite's own lower() folds ASCII only: "ÉCOLE" would not find "école". Python's
+        # str.lower folds like PostgreSQL's lower() does in a UTF-8 database. It replaces the
+        # built-in for searches (icontains) and the lower(title) sort index alike (migration
+        # 0005 rebuilds that index with it); deterministic, so SQLite may index it.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
