@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -24,6 +25,7 @@ from todo.clock import utcnow
 from todo.domain.events import Message
 from todo.messaging import relay as relay_module
 from todo.services import audit
+from todo.stack.postgres import plain_url
 from todo.storage import outbox
 from todo.storage.outbox import PendingMessage
 from todo.storage.tables import EventRecordRow, OutboxRow, TaskRow
@@ -271,6 +273,66 @@ async def test_a_commit_in_another_process_wakes_the_relay_through_notify(pg_env
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+async def test_the_relay_listens_again_after_losing_its_listen_connection(
+    pg_env: Env,
+) -> None:
+    """A database restart drops the LISTEN connection; the relay must LISTEN again, or other
+    replicas' commits would wait for the (here 30 s) poll."""
+    recorder = Recorder()
+    relay = relay_module.Relay(pg_env.runtime.sessions, recorder, poll_seconds=30)
+    running = asyncio.create_task(relay.run())
+    admin = await asyncpg.connect(plain_url(pg_env.runtime.settings.database_url))
+    name = relay_module.LISTEN_APPLICATION_NAME
+
+    async def listeners() -> list[int]:
+        rows = await admin.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1", name
+        )
+        return [r["pid"] for r in rows]
+
+    async def until(check: Callable[[], Awaitable[bool]], what: str, within: float) -> None:
+        deadline = asyncio.get_running_loop().time() + within
+        while not await check():
+            assert asyncio.get_running_loop().time() < deadline, what
+            await asyncio.sleep(0.05)
+
+    try:
+        await until(lambda: _truthy(listeners()), "the relay never listened", 5)
+        [first] = await listeners()
+        await admin.execute("SELECT pg_terminate_backend($1)", first)
+        await until(lambda: _differs(listeners(), first), "the relay did not listen again", 10)
+        await asyncio.sleep(0.3)  # past the drain its new LISTEN triggers
+        recorder.published.clear()
+        other = bootstrap.build(pg_env.runtime.settings, with_relay=False)
+        try:
+            async with other.uow() as uow:
+                await uow.outbox.add(
+                    [Message("task-events", "1", {"event_id": "y"})], utcnow(), None
+                )
+                await uow.commit()
+
+            async def published() -> bool:
+                return bool(recorder.published)
+
+            await until(published, "a commit elsewhere did not wake the relay", 3)
+        finally:
+            await other.stop()
+    finally:
+        await admin.close()
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+
+async def _truthy(pids: Awaitable[list[int]]) -> bool:
+    return bool(await pids)
+
+
+async def _differs(pids: Awaitable[list[int]], old: int) -> bool:
+    now = await pids
+    return bool(now) and old not in now
 
 
 async def test_backlog_gauges_move_while_publishing_fails(env: Env) -> None:

@@ -30,6 +30,10 @@ from todo.storage import outbox
 log = get_logger(__name__)
 
 _MAX_BACKOFF_SECONDS = 30.0
+# How often an idle LISTEN connection is checked (a query) for a peer that died silently.
+LISTEN_CHECK_SECONDS = 5.0
+# The LISTEN connection's name in pg_stat_activity.
+LISTEN_APPLICATION_NAME = "todo-relay-listen"
 
 
 class Relay:
@@ -109,23 +113,59 @@ class Relay:
         return total
 
     async def run(self) -> None:
-        listener = await self._listen() if self._postgres else None
+        listening = asyncio.create_task(self._keep_listening()) if self._postgres else None
         try:
             await self._loop()
         finally:
-            if listener is not None:
-                with contextlib.suppress(Exception):
-                    await listener.close()
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
+
+    async def _keep_listening(self) -> None:
+        """LISTEN for commits of other processes, and LISTEN again whenever that connection is
+        lost (a database restart or failover): without it another replica's commit waits for
+        the next poll. While it is down the poll still finds every row."""
+        retry = 1.0
+        while True:
+            conn = await self._listen()
+            if conn is None:
+                await asyncio.sleep(retry)
+                retry = min(retry * 2, _MAX_BACKOFF_SECONDS)
+                continue
+            retry = 1.0
+            self._wake.set()  # whatever was committed while nobody listened
+            await self._hold(conn)
+            log.warning("relay LISTEN connection lost; listening again")
+
+    async def _hold(self, conn: asyncpg.Connection) -> None:
+        """Return once `conn` is lost (closed by the server, or failing a periodic check)."""
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: lost.set())
+        try:
+            while not lost.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), timeout=LISTEN_CHECK_SECONDS)
+                if not lost.is_set():
+                    # A dead peer is not always noticed until the connection is used.
+                    await asyncio.wait_for(conn.execute("SELECT 1"), timeout=5)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
 
     async def _listen(self) -> asyncpg.Connection | None:
-        """LISTEN for commits of other processes; without it the poll still finds the rows."""
+        """A connection LISTENing on the outbox channel, or None (logged) when unavailable."""
         bind = self._sessions.kw["bind"]
         url = bind.url.set(drivername="postgresql").render_as_string(hide_password=False)
         try:
-            conn = await asyncpg.connect(url)
+            conn = await asyncpg.connect(
+                url, server_settings={"application_name": LISTEN_APPLICATION_NAME}
+            )
             await conn.add_listener(outbox.NOTIFY_CHANNEL, lambda *_: self._wake.set())
         except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("relay LISTEN unavailable; polling only", error=str(exc))
+            log.warning("relay LISTEN unavailable; polling until it is back", error=str(exc))
             return None
         return conn
 
