@@ -288,7 +288,9 @@ async def test_the_relay_listens_again_after_losing_its_listen_connection(
 
     async def listeners() -> list[int]:
         rows = await admin.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = $1", name
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE application_name = $1 AND datname = current_database()",  # not other tests'
+            name,
         )
         return [r["pid"] for r in rows]
 
