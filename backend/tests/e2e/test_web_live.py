@@ -136,7 +136,8 @@ def test_reminder_becomes_a_notification_or_an_in_app_message(
     assert stored == remind_at.replace(microsecond=0)
 
     # Allowed: a system notification, no in-app message.
-    allowed.wait_for_function("window.__notifications.length > 0", timeout=10_000)
+    # A function, not an expression string: Playwright evals strings, which the CSP forbids.
+    allowed.wait_for_function("() => window.__notifications.length > 0", timeout=10_000)
     noticed = time.time()
     notes = allowed.evaluate("window.__notifications")
     assert notes[0]["title"] == "Reminder: Call the plumber"

@@ -11,6 +11,7 @@ from asgi_lifespan import LifespanManager
 
 from tests.support.api import fresh_database, settings_for
 from todo.api.app import create_app
+from todo.api.web import SECURITY_HEADERS
 
 INDEX = '<!doctype html><html><body><div id="root"></div></body></html>'
 
@@ -37,6 +38,9 @@ async def test_screens_get_index_html(web: httpx.AsyncClient, path: str) -> None
     assert response.headers["content-type"].startswith("text/html")
     assert response.text == INDEX
     assert response.headers["cache-control"] == "no-cache"
+    for header, value in SECURITY_HEADERS.items():
+        assert response.headers[header] == value
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
 
 async def test_files_and_hashed_assets(web: httpx.AsyncClient) -> None:
@@ -44,6 +48,7 @@ async def test_files_and_hashed_assets(web: httpx.AsyncClient) -> None:
     assert asset.status_code == 200
     assert "javascript" in asset.headers["content-type"]
     assert "immutable" in asset.headers["cache-control"]
+    assert asset.headers["x-content-type-options"] == "nosniff"
     assert (await web.get("/favicon.svg")).text == "<svg/>"
     head = await web.head("/tasks/3/history")
     assert head.status_code == 200

@@ -19,6 +19,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 RESERVED = ("/api", "/ws", "/docs", "/openapi.json", "/healthz", "/readyz", "/metrics", "/internal")
 # Vite puts content-hashed files here: they never change under the same name.
 IMMUTABLE = "/assets/"
+# The built app loads only its own files and talks only to its own origin ('self' covers the
+# same-origin WebSocket); nothing may frame it. docker/nginx.conf sends the same headers.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
 
 
 def _reserved(path: str) -> bool:
@@ -56,6 +68,7 @@ class WebApp:
             if PurePosixPath(path).suffix or not self.index.is_file():
                 return None
             response = FileResponse(self.index)
+        response.headers.update(SECURITY_HEADERS)
         if path.startswith(IMMUTABLE) and response.status_code == 200:
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         elif response.media_type == "text/html" or path == "/" or not PurePosixPath(path).suffix:
