@@ -115,8 +115,8 @@ CHART_TOOLS := helm kubeconform k8s-schemas checkov actionlint yamllint
 # Every tool the tests use, fetched or built once into $(TODO_CACHE), with progress shown here
 # rather than inside a captured test fixture.
 tools:
-	@echo "==> tools: PostgreSQL, Kafka, Dapr, Chromium, promtool/amtool, the chart checkers; cached in $(TODO_CACHE)"
-	@for t in postgres kafka dapr zipkin prometheus chromium $(CHART_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
+	@echo "==> tools: PostgreSQL, Kafka, Dapr, Zipkin, Prometheus, nginx, Chromium, the chart checkers; cached in $(TODO_CACHE)"
+	@for t in postgres kafka dapr zipkin prometheus nginx chromium $(CHART_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
 
 # pytest runs every suite under backend/tests: unit, integration, e2e (browser), stack, chart.
 test: lint tools web web-test

@@ -21,6 +21,8 @@ set -euo pipefail
 _TOOL_NAME=prometheus
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=aptlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/aptlib.sh"
 
 BINARIES=(promtool amtool prometheus alertmanager)
 FORCE="${PROMETHEUS_FORCE_FETCH:-0}"
@@ -49,34 +51,9 @@ if [ "$FORCE" != 1 ]; then
   done
 fi
 
-need apt-get "this script needs Debian/Ubuntu's apt; or put promtool + amtool from https://prometheus.io/download/ in $TODO_CACHE/prometheus/<version>/bin with a .complete file"
-need apt-cache "same as apt-get"
-need dpkg-deb "install dpkg (Debian/Ubuntu)"
-
 # --- 2. which versions apt would fetch -----------------------------------------------------------
-candidate() { { apt-cache policy "$1" 2>/dev/null || true; } | sed -n 's/^ *Candidate: *//p' | head -n1; }
-PROM_VER="" AM_VER=""
-find_candidates() {
-  PROM_VER="$(candidate prometheus)"; AM_VER="$(candidate prometheus-alertmanager)"
-  if [ -z "$PROM_VER" ] || [ "$PROM_VER" = "(none)" ] || [ -z "$AM_VER" ] || [ "$AM_VER" = "(none)" ]; then
-    log "apt knows no candidate (prometheus='${PROM_VER:-}', prometheus-alertmanager='${AM_VER:-}'): apt-get update"
-    if [ "$(id -u)" != 0 ]; then
-      die "apt has no package lists for prometheus / prometheus-alertmanager and this is not root." \
-        "run: sudo apt-get update   (then re-run this script)"
-    fi
-    apt-get update -q >&2 || die "apt-get update failed (see its output above)." \
-      "check that the Debian mirror in /etc/apt/sources.list(.d) is reachable, then re-run" \
-      "or put promtool + amtool in $TODO_CACHE/prometheus/<version>/bin with a .complete file"
-    PROM_VER="$(candidate prometheus)"; AM_VER="$(candidate prometheus-alertmanager)"
-  fi
-  if [ -z "$PROM_VER" ] || [ "$PROM_VER" = "(none)" ] || [ -z "$AM_VER" ] || [ "$AM_VER" = "(none)" ]; then
-    die "apt has no candidate for prometheus ('${PROM_VER:-}') or prometheus-alertmanager ('${AM_VER:-}')." \
-      "check /etc/apt/sources.list(.d) has Debian main (bookworm or later), then: apt-get update" \
-      "see: apt-cache policy prometheus prometheus-alertmanager"
-  fi
-  log "apt candidates: prometheus $PROM_VER, prometheus-alertmanager $AM_VER"
-}
-step "look up apt candidates" find_candidates
+step "look up apt candidates" apt_versions prometheus prometheus-alertmanager
+PROM_VER="${APT_VERSIONS[prometheus]}" AM_VER="${APT_VERSIONS[prometheus-alertmanager]}"
 
 # Cache key: the upstream version of Prometheus (2.42.0+ds-5+deb12u1 -> 2.42.0).
 VER="${PROM_VER#*:}"; VER="${VER%%+*}"; VER="${VER%%-*}"
@@ -87,20 +64,7 @@ _TOOL_CLEANUP='rm -rf "$WORK"'
 
 # --- 3. download + unpack ------------------------------------------------------------------------
 fetch() {
-  rm -rf "$WORK"; mkdir -p "$WORK/debs" "$WORK/root"
-  # apt-get download as root warns that _apt cannot write here; harmless (unsandboxed download).
-  (cd "$WORK/debs" && apt-get download -q "prometheus=$PROM_VER" "prometheus-alertmanager=$AM_VER" 2>&1 \
-     | grep -v 'unsandboxed as root' >&2) || true
-  local deb n=0
-  for deb in "$WORK"/debs/*.deb; do
-    [ -f "$deb" ] || continue
-    log "unpacking $(basename "$deb") ($(du -h "$deb" | cut -f1))"
-    dpkg-deb -x "$deb" "$WORK/root"
-    n=$((n + 1))
-  done
-  [ "$n" -ge 2 ] || die "apt-get download fetched $n of 2 packages (see its output above)." \
-    "check the Debian mirror is reachable: apt-get update" \
-    "try by hand: cd /tmp && apt-get download prometheus prometheus-alertmanager"
+  apt_unpack "$WORK" "prometheus=$PROM_VER" "prometheus-alertmanager=$AM_VER"
   local b src
   rm -rf "$BIN.tmp"; mkdir -p "$BIN.tmp"
   for b in "${BINARIES[@]}"; do
