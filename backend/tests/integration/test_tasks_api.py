@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -372,6 +373,37 @@ async def test_completing_a_recurring_task_creates_the_next_one_once(user: User)
     await user.post(f"/api/tasks/{task['id']}/reopen")
     await user.post(f"/api/tasks/{task['id']}/complete")
     assert len(await eventually(series, lambda ts: len(ts) > 2, timeout=1.0)) == 2
+
+
+async def test_a_series_is_counted_in_the_users_time_zone(user: User) -> None:
+    """Monday 18:00 in Los Angeles is Tuesday 02:00 UTC; the next is Monday 18:00 there again,
+    and the Sunday the clocks go back in between does not move it."""
+    due = datetime(2030, 10, 28, 18, tzinfo=ZoneInfo("America/Los_Angeles"))  # a Monday (PDT)
+    task = await user.create(
+        title="team call",
+        due_at=due.isoformat(),
+        recurrence="FREQ=WEEKLY;BYDAY=MO",
+        time_zone="America/Los_Angeles",
+    )
+    assert task["time_zone"] == "America/Los_Angeles"
+    assert task["due_at"] == "2030-10-29T01:00:00Z"
+    await user.post(f"/api/tasks/{task['id']}/complete")
+
+    async def series() -> list[dict[str, Any]]:
+        items = (await user.get("/api/tasks?q=team call&sort=due_at")).json()["items"]
+        return [t for t in items if t["series_id"] == task["series_id"]]
+
+    tasks = await eventually(series, lambda ts: len(ts) == 2)
+    assert tasks[1]["due_at"] == "2030-11-05T02:00:00Z"  # Monday 18:00 PST
+    assert tasks[1]["time_zone"] == "America/Los_Angeles"
+
+
+async def test_an_unknown_time_zone_is_refused(user: User) -> None:
+    response = await user.post("/api/tasks", json={"title": "x", "time_zone": "Mars/Olympus"})
+    assert_problem(response, 422)
+    assert "time zone" in response.json()["detail"]
+    assert (await user.get("/api/tasks?q=x")).json()["total"] == 0
+    assert (await user.create(title="in utc"))["time_zone"] == "UTC"
 
 
 async def test_me(user: User) -> None:

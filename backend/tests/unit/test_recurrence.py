@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from todo.domain.errors import InvalidTask
-from todo.domain.recurrence import next_occurrence, normalize_rule
+from todo.domain.recurrence import next_occurrence, normalize_rule, validate_time_zone
 
 MONDAY_9 = datetime(2030, 1, 7, 9, tzinfo=UTC)
 
@@ -103,3 +104,44 @@ def test_next_is_always_after_due_and_now(
     assert nxt is not None
     assert nxt.due_at > due and nxt.due_at > now
     assert nxt.rule == rule
+
+
+# --- time zones: the series is counted where the user lives ---------------------------------
+
+LA = ZoneInfo("America/Los_Angeles")
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def test_weekdays_are_the_users_weekdays() -> None:
+    # Monday 18:00 in Los Angeles is Tuesday 02:00 UTC: the next is the next Monday there.
+    due = datetime(2026, 11, 30, 18, 0, tzinfo=LA)
+    nxt = next_occurrence("FREQ=WEEKLY;BYDAY=MO", due.astimezone(UTC), due, "America/Los_Angeles")
+    assert nxt is not None
+    local = nxt.due_at.astimezone(LA)
+    assert (local.weekday(), local.hour, local.minute) == (0, 18, 0)
+    assert local.date().isoformat() == "2026-12-07"
+    assert nxt.due_at.tzinfo is UTC
+
+
+def test_wall_clock_time_survives_daylight_saving() -> None:
+    # Daily 09:00 in Paris across the end of summer time (25 Oct 2026): 07:00 UTC -> 08:00 UTC.
+    due = datetime(2026, 10, 24, 9, 0, tzinfo=PARIS)
+    nxt = next_occurrence("FREQ=DAILY", due.astimezone(UTC), due, "Europe/Paris")
+    assert nxt is not None
+    assert nxt.due_at.astimezone(PARIS).hour == 9
+    assert nxt.due_at - due.astimezone(UTC) == timedelta(hours=25)
+
+
+def test_monthly_day_is_the_users_day() -> None:
+    # 1 April 00:30 in Paris is 31 March in UTC; counted in UTC it would skip 30-day months.
+    due = datetime(2026, 4, 1, 0, 30, tzinfo=PARIS)
+    nxt = next_occurrence("FREQ=MONTHLY", due.astimezone(UTC), due, "Europe/Paris")
+    assert nxt is not None
+    assert nxt.due_at.astimezone(PARIS).replace(tzinfo=None) == datetime(2026, 5, 1, 0, 30)
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "../etc/passwd", "", "x" * 65, "UTC ", "America"])
+def test_unknown_time_zones_are_refused(name: str) -> None:
+    with pytest.raises(InvalidTask) as info:
+        validate_time_zone(name)
+    assert info.value.field == "time_zone"

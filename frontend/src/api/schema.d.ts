@@ -266,6 +266,13 @@ export interface components {
             remind_at?: string | null;
             /** Recurrence */
             recurrence?: string | null;
+            /**
+             * Time Zone
+             * @description The IANA time zone the recurrence is counted in (weekdays, days of the month, wall-clock time), normally the user's own
+             * @default UTC
+             * @example Europe/Paris
+             */
+            time_zone: string;
         };
         /** TaskEvent */
         TaskEvent: {
@@ -305,6 +312,11 @@ export interface components {
             remind_at: string | null;
             /** Recurrence */
             recurrence: string | null;
+            /**
+             * Time Zone
+             * @description The IANA time zone the recurrence is counted in
+             */
+            time_zone: string;
             /**
              * Series Id
              * @description Shared by the tasks of one recurring series
@@ -354,6 +366,8 @@ export interface components {
             remind_at?: string | null;
             /** Recurrence */
             recurrence?: string | null;
+            /** Time Zone */
+            time_zone?: string | null;
         };
         /** TokenOut */
         TokenOut: {

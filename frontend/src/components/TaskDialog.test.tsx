@@ -30,6 +30,7 @@ describe("the task dialog", () => {
       due_at: "2030-06-03T18:00:00+02:00",
       remind_at: "2030-06-03T17:30:00+02:00",
       recurrence: "FREQ=WEEKLY;BYDAY=MO,TH",
+      time_zone: "Europe/Paris",
     });
     expect(onSaved).toHaveBeenCalled();
   });

@@ -81,6 +81,8 @@ export function TaskDialog({
       due_at: fromLocalInput(due),
       remind_at: remindAt(),
       recurrence: toRule(recurrence),
+      // Weekdays, days of the month and the time of day of a series are this zone's.
+      time_zone: zone,
     };
     if (reminder.choice !== "none" && reminder.choice !== "custom" && !body.due_at) {
       setError("A reminder before the due time needs a due date.");

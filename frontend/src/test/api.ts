@@ -60,6 +60,7 @@ export function task(fields: Partial<Task> = {}): Task {
     due_at: null,
     remind_at: null,
     recurrence: null,
+    time_zone: "UTC",
     series_id: null,
     created_at: "2030-01-01T10:00:00Z",
     updated_at: "2030-01-01T10:00:00Z",

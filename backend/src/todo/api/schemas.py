@@ -54,6 +54,20 @@ Rule = Annotated[
 ]
 
 
+TimeZone = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description=(
+            "The IANA time zone the recurrence is counted in (weekdays, days of the month, "
+            "wall-clock time), normally the user's own"
+        ),
+        examples=["Europe/Paris"],
+    ),
+]
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
@@ -90,9 +104,10 @@ class TaskCreate(Request):
     due_at: UtcDatetime | None = None
     remind_at: UtcDatetime | None = None
     recurrence: Rule | None = None
+    time_zone: TimeZone = "UTC"
 
 
-_NOT_NULL = ("title", "description", "priority", "tags")
+_NOT_NULL = ("title", "description", "priority", "tags", "time_zone")
 
 
 class TaskUpdate(Request):
@@ -105,6 +120,7 @@ class TaskUpdate(Request):
     due_at: UtcDatetime | None = None
     remind_at: UtcDatetime | None = None
     recurrence: Rule | None = None
+    time_zone: TimeZone | None = None
 
     @field_validator(*_NOT_NULL, mode="before")
     @classmethod
@@ -127,6 +143,7 @@ class TaskOut(BaseModel):
     due_at: datetime | None
     remind_at: datetime | None
     recurrence: str | None
+    time_zone: str = Field(description="The IANA time zone the recurrence is counted in")
     series_id: str | None = Field(description="Shared by the tasks of one recurring series")
     created_at: datetime
     updated_at: datetime

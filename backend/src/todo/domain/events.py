@@ -57,6 +57,7 @@ def task_data(task: Task) -> dict[str, Any]:
         "due_at": _iso(task.due_at),
         "remind_at": _iso(task.remind_at),
         "recurrence": task.recurrence,
+        "time_zone": task.time_zone,
         "series_id": task.series_id,
         "created_at": _iso(task.created_at),
         "updated_at": _iso(task.updated_at),

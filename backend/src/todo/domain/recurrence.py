@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.rrule import HOURLY, rrule, rrulestr
 
@@ -14,6 +16,8 @@ _MAX_RULE_LENGTH = 500
 _RULE_PREFIX = "RRULE:"
 _COUNT = re.compile(r"(?<![A-Z])COUNT=(\d+)")
 _VALIDATION_START = datetime(2000, 1, 1, tzinfo=UTC)
+_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$")
+ZONE_NAME_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,38 @@ def normalize_rule(rule: str) -> str:
     return text
 
 
-def next_occurrence(rule: str, due_at: datetime, now: datetime) -> Occurrence | None:
+def validate_time_zone(name: str) -> str:
+    """An IANA time zone name the series is counted in (e.g. Europe/Paris), or InvalidTask."""
+    if not (0 < len(name) <= ZONE_NAME_MAX and _ZONE_NAME.match(name)):
+        raise InvalidTask("time_zone", "time_zone must be an IANA name such as Europe/Paris")
+    # The list, not ZoneInfo(name): that also opens directories ("America") and odd files.
+    if name not in _zone_names():
+        raise InvalidTask("time_zone", f"unknown time zone {name!r}; use an IANA name")
+    return name
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def next_occurrence(
+    rule: str, due_at: datetime, now: datetime, time_zone: str = "UTC"
+) -> Occurrence | None:
     """The occurrence after the task due at `due_at`, or None when the series has ended.
 
-    The series keeps its phase (weekday, time of day) from `due_at`. A task completed late does
-    not spawn occurrences already in the past: the next one is the first after `now`.
+    The series keeps its phase (weekday, day of month, wall-clock time) from `due_at` as seen in
+    `time_zone`: "weekly on Monday at 18:00" in Los Angeles stays Monday 18:00 there, across
+    daylight-saving changes, although in UTC it is Tuesday 02:00 or 01:00. A task completed late
+    does not spawn occurrences already in the past: the next one is the first after `now`.
     COUNT=n on a task means "this one and n-1 more"; the next task carries the remainder.
     """
+    zone = ZoneInfo(time_zone)
+    found = _next_local(rule, due_at.astimezone(zone), now.astimezone(zone))
+    return None if found is None else Occurrence(found.due_at.astimezone(UTC), found.rule)
+
+
+def _next_local(rule: str, due_at: datetime, now: datetime) -> Occurrence | None:
     match = _COUNT.search(rule)
     if match is None:
         series = _parse(rule, due_at)

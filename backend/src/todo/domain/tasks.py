@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from todo.domain.errors import InvalidTask
-from todo.domain.recurrence import Occurrence, normalize_rule
+from todo.domain.recurrence import Occurrence, normalize_rule, validate_time_zone
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
@@ -53,6 +53,8 @@ class Task:
     completed_at: datetime | None = None
     version: int = 1
     id: int | None = None
+    # The IANA zone its recurrence is counted in (weekdays, days of month, wall-clock time).
+    time_zone: str = "UTC"
     # Tasks of one recurring series share this id; (series_id, due_at) is unique, which makes
     # "create the next occurrence" idempotent.
     series_id: str | None = None
@@ -60,7 +62,7 @@ class Task:
 
 # The fields a user may set; anything else is derived.
 EDITABLE = frozenset(
-    {"title", "description", "priority", "tags", "due_at", "remind_at", "recurrence"}
+    {"title", "description", "priority", "tags", "due_at", "remind_at", "recurrence", "time_zone"}
 )
 
 
@@ -108,6 +110,7 @@ def _validated(task: Task) -> Task:
         description=description,
         tags=normalize_tags(task.tags),
         recurrence=recurrence,
+        time_zone=validate_time_zone(task.time_zone),
     )
 
 
@@ -156,6 +159,7 @@ def next_in_series(task: Task, occurrence: Occurrence, now: datetime) -> Task:
         due_at=occurrence.due_at,
         remind_at=remind_at,
         recurrence=occurrence.rule,
+        time_zone=task.time_zone,
         series_id=task.series_id,
         created_at=now,
         updated_at=now,

@@ -22,6 +22,10 @@ async def task_history(ctx: Context, user_id: int, task_id: int) -> list[dict[st
         return await event_store.history(session, user_id, task_id)
 
 
+# Fields task_data gained after events were already stored, with the value they then meant.
+_ADDED_LATER = {"time_zone": "UTC"}
+
+
 async def rebuild(ctx: Context) -> list[str]:
     """Replay the event store and compare each task's rebuilt state with its live row.
 
@@ -47,7 +51,8 @@ async def rebuild(ctx: Context) -> list[str]:
             )
             continue
         current = task_data(row)
-        changed = sorted(k for k in current if current[k] != event["task_data"].get(k))
+        recorded = {**_ADDED_LATER, **event["task_data"]}
+        changed = sorted(k for k in current if current[k] != recorded.get(k))
         if changed:
             differences.append(f"task {task_id}: differs in {', '.join(changed)}")
     for task_id in sorted(live):

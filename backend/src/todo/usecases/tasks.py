@@ -143,7 +143,7 @@ async def create_next_occurrence(
         task = await _load(uow, user_id, task_id, None)
         if task.recurrence is None or task.due_at is None or task.series_id is None:
             return None
-        occurrence = next_occurrence(task.recurrence, task.due_at, now)
+        occurrence = next_occurrence(task.recurrence, task.due_at, now, task.time_zone)
         if occurrence is None:
             return None
         existing = await uow.tasks.find_in_series(task.series_id, occurrence.due_at)
