@@ -33,16 +33,21 @@ function Shell() {
   const toast = useToast();
   const bus = useMemo(() => new LiveBus(), []);
 
-  const signOut = useCallback((expired: boolean) => {
-    clearSession();
-    setSession(null);
-    navigate(expired ? loginPath() : "/login", { replace: expired });
-  }, []);
+  const signOut = useCallback(
+    (expired: boolean) => {
+      clearSession();
+      setSession(null);
+      toast.clear();
+      navigate(expired ? loginPath() : "/login", { replace: expired });
+    },
+    [toast],
+  );
 
   useEffect(() => {
     onUnauthorized(() => {
-      if (loadSession()) toast.show("error", "Your session has ended. Please log in again.");
+      const hadSession = loadSession() !== null;
       signOut(true);
+      if (hadSession) toast.show("error", "Your session has ended. Please log in again.");
     });
   }, [signOut, toast]);
 

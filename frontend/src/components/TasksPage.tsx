@@ -138,7 +138,12 @@ export function TasksPage() {
     setDeleteBusy(true);
     setDeleteError(null);
     try {
-      await unwrap(api.DELETE("/api/tasks/{task_id}", { params: { path: { task_id: deleting.id } } }));
+      // If-Match: what the user confirmed is what gets deleted, not a version changed meanwhile.
+      await unwrap(
+        api.DELETE("/api/tasks/{task_id}", {
+          params: { path: { task_id: deleting.id }, header: ifMatch(deleting) },
+        }),
+      );
       setData((d) => d && { ...d, items: d.items.filter((t) => t.id !== deleting.id), total: d.total - 1 });
       toast.show("info", `Deleted “${deleting.title}”`);
       setDeleting(null);
@@ -147,6 +152,10 @@ export function TasksPage() {
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         setDeleting(null);
+        void load();
+      } else if (err instanceof ApiError && err.status === 412) {
+        setDeleting(null);
+        toast.show("error", "This task changed elsewhere; the list is refreshed. Look again before deleting.");
         void load();
       } else {
         setDeleteError(errorMessage(err));

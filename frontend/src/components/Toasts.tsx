@@ -1,5 +1,6 @@
 // Short messages at the bottom of the screen, read out by screen readers.
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from "react";
+import { createPortal } from "react-dom";
 
 export type ToastKind = "info" | "error" | "reminder";
 
@@ -12,9 +13,11 @@ export interface Toast {
 
 interface ToastApi {
   show(kind: ToastKind, title: string, body?: string): void;
+  /** Remove every message (signing out: the next person must not see reminder titles). */
+  clear(): void;
 }
 
-const ToastContext = createContext<ToastApi>({ show: () => {} });
+const ToastContext = createContext<ToastApi>({ show: () => {}, clear: () => {} });
 
 export function useToast(): ToastApi {
   return useContext(ToastContext);
@@ -37,6 +40,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
         setToasts((list) => [...list.slice(-3), { id, kind, title, body }]);
         setTimeout(() => dismiss(id), LIFETIME[kind]);
       },
+      clear() {
+        setToasts([]);
+      },
     }),
     [dismiss],
   );
@@ -44,24 +50,29 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={api}>
       {children}
-      <div className="toasts" role="status" aria-live="polite">
-        {toasts.map((t) => (
-          <div key={t.id} className={`toast toast-${t.kind}`} data-testid={`toast-${t.kind}`}>
-            <div>
-              <strong>{t.title}</strong>
-              {t.body && <div className="toast-body">{t.body}</div>}
+      {/* On <body>, outside #root: an open dialog makes #root inert and hidden from screen
+          readers, and a reminder or an error must still be read out and dismissible. */}
+      {createPortal(
+        <div className="toasts" role="status" aria-live="polite">
+          {toasts.map((t) => (
+            <div key={t.id} className={`toast toast-${t.kind}`} data-testid={`toast-${t.kind}`}>
+              <div>
+                <strong>{t.title}</strong>
+                {t.body && <div className="toast-body">{t.body}</div>}
+              </div>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Dismiss: ${t.title}`}
+                onClick={() => dismiss(t.id)}
+              >
+                ×
+              </button>
             </div>
-            <button
-              type="button"
-              className="icon-button"
-              aria-label={`Dismiss: ${t.title}`}
-              onClick={() => dismiss(t.id)}
-            >
-              ×
-            </button>
-          </div>
-        ))}
-      </div>
+          ))}
+        </div>,
+        document.body,
+      )}
     </ToastContext.Provider>
   );
 }

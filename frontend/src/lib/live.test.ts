@@ -47,6 +47,15 @@ describe("the live connection", () => {
     expect(h.resync).not.toHaveBeenCalled();
   });
 
+  it("resyncs when the first connection only succeeds after failed attempts", () => {
+    const h = handlers();
+    open(h);
+    FakeSocket.last.drop(); // e.g. the realtime service is not up yet
+    vi.advanceTimersByTime(500);
+    FakeSocket.last.receive({ action: "hello", user_id: 1 });
+    expect(h.resync).toHaveBeenCalledTimes(1);
+  });
+
   it("reconnects with growing delays and resyncs after the gap", () => {
     const h = handlers();
     open(h);

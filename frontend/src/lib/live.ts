@@ -132,9 +132,11 @@ export class LiveConnection {
     }
     switch (message.action) {
       case "hello":
+        // Updates may have been missed while there was no socket: after an earlier session,
+        // and also when the very first connection only succeeded after failed attempts.
+        if (this.hadSession || this.attempts > 0) this.handlers.resync();
         this.attempts = 0;
         this.handlers.status?.("live");
-        if (this.hadSession) this.handlers.resync();
         this.hadSession = true;
         return;
       case "created":

@@ -25,8 +25,9 @@ export function loadSession(): Session | null {
 }
 
 export function saveSession(session: Session): void {
-  localStorage.setItem(TOKEN, session.token);
+  // The user first: other tabs react to the token's change and must find both.
   localStorage.setItem(USER, JSON.stringify(session.user));
+  localStorage.setItem(TOKEN, session.token);
 }
 
 export function clearSession(): void {
