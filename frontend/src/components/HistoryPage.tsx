@@ -46,16 +46,30 @@ export function HistoryPage({ taskId }: { taskId: number }) {
   const [loading, setLoading] = useState(true);
   const heading = useRef<HTMLHeadingElement>(null);
 
+  const request = useRef<AbortController | null>(null);
+
   const load = useCallback(async () => {
+    // Live updates can trigger loads back to back: only the newest may land, or an older
+    // answer arriving last would hide the newest event.
+    request.current?.abort();
+    const controller = new AbortController();
+    request.current = controller;
     setLoading(true);
     try {
-      const body = await unwrap(api.GET("/api/tasks/{task_id}/history", { params: { path: { task_id: taskId } } }));
+      const body = await unwrap(
+        api.GET("/api/tasks/{task_id}/history", {
+          params: { path: { task_id: taskId } },
+          signal: controller.signal,
+        }),
+      );
+      if (controller.signal.aborted) return;
       setEvents(body.items);
       setError(null);
     } catch (err) {
+      if (controller.signal.aborted) return;
       setError(err instanceof ApiError && err.status === 404 ? "This task does not exist or has no history." : errorMessage(err));
     } finally {
-      setLoading(false);
+      if (!controller.signal.aborted) setLoading(false);
     }
   }, [taskId]);
 

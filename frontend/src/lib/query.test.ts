@@ -30,8 +30,8 @@ describe("the list's view in the address bar", () => {
     expect(query).toEqual({
       q: "x",
       tag: ["a", "b"],
-      due_after: "2030-06-01T00:00:00+02:00",
-      due_before: "2030-06-02T23:59:59+02:00",
+      due_after: "2030-05-31T23:59:59+02:00",
+      due_before: "2030-06-03T00:00:00+02:00",
       overdue: true,
       sort: "-created_at",
       page: 1,

@@ -26,8 +26,10 @@ describe("time in the user's zone", () => {
   });
 
   it("gives whole local days for due-date filters", () => {
-    expect(dayStart("2030-06-03")).toBe("2030-06-03T00:00:00+02:00");
-    expect(dayEnd("2030-06-03")).toBe("2030-06-03T23:59:59+02:00");
+    // Strict bounds around the days: a task due at 00:00 on the 3rd, or at 23:59:30, is inside.
+    expect(dayStart("2030-06-03")).toBe("2030-06-02T23:59:59+02:00");
+    expect(dayEnd("2030-06-03")).toBe("2030-06-04T00:00:00+02:00");
+    expect(dayEnd("2030-06-30")).toBe("2030-07-01T00:00:00+02:00");
     expect(dayStart("")).toBeNull();
   });
 

@@ -37,12 +37,23 @@ export function fromLocalInput(value: string): string | null {
   return toOffsetIso(date);
 }
 
-/** Start and end of a calendar day (<input type="date"> value) in the user's zone. */
+/**
+ * The bounds of a range of calendar days (<input type="date"> values) in the user's zone, for
+ * the API's strict due_after / due_before: the second before the first day starts, and the
+ * moment the day after the last one starts. So a task due at 00:00 on the first day, or at
+ * 23:59:30 on the last, is inside.
+ */
 export function dayStart(day: string): string | null {
-  return day ? fromLocalInput(`${day}T00:00:00`) : null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return null;
+  const [, y, mo, d] = m.map(Number) as number[];
+  return toOffsetIso(new Date(y!, mo! - 1, d!, 0, 0, -1));
 }
 export function dayEnd(day: string): string | null {
-  return day ? fromLocalInput(`${day}T23:59:59`) : null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return null;
+  const [, y, mo, d] = m.map(Number) as number[];
+  return toOffsetIso(new Date(y!, mo! - 1, d! + 1, 0, 0, 0));
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
