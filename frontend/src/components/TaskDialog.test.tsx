@@ -60,6 +60,34 @@ describe("the task dialog", () => {
     expect(calls[0]!.body).toMatchObject({ title: "Pay the rent", recurrence: "FREQ=MONTHLY;BYMONTHDAY=1" });
   });
 
+  it("sends only what was changed, so a save never undoes someone else's edit", async () => {
+    const existing = task({
+      id: 11,
+      title: "Water plants",
+      version: 2,
+      due_at: "2030-07-01T08:00:00Z",
+      remind_at: "2030-07-01T07:30:00Z",
+      recurrence: "FREQ=WEEKLY;BYDAY=MO",
+      tags: ["home"],
+      time_zone: "Europe/Paris",
+    });
+    const { calls } = mockApi({ "PATCH /api/tasks/11": (c) => ({ body: { ...existing, ...(c.body as object), version: 3 } }) });
+    render(<TaskDialog task={existing} suggestions={[]} onSaved={vi.fn()} onClose={vi.fn()} />);
+    await userEvent.type(screen.getByLabelText("Title"), " and herbs");
+    await userEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    expect(calls[0]!.body).toEqual({ title: "Water plants and herbs" });
+  });
+
+  it("closes without a request when nothing changed", async () => {
+    const existing = task({ id: 12, title: "Same", version: 1 });
+    const { calls } = mockApi({});
+    const onClose = vi.fn();
+    render(<TaskDialog task={existing} suggestions={[]} onSaved={vi.fn()} onClose={onClose} />);
+    await userEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    expect(calls).toHaveLength(0);
+    expect(onClose).toHaveBeenCalled();
+  });
+
   it("shows the API's problem detail and marks the field", async () => {
     mockApi({
       "POST /api/tasks": () =>

@@ -36,6 +36,53 @@ function initialReminder(task?: Task): { choice: string; custom: string } {
   return { choice: "custom", custom: toLocalInput(task.remind_at) };
 }
 
+type Form = {
+  title: string;
+  description: string;
+  priority: Priority;
+  tags: string[];
+  due: string;
+  reminder: ReturnType<typeof initialReminder>;
+  recurrence: Recurrence;
+};
+
+function remindAtOf(f: Form): string | null {
+  if (f.reminder.choice === "none") return null;
+  if (f.reminder.choice === "custom") return fromLocalInput(f.reminder.custom);
+  const dueIso = fromLocalInput(f.due);
+  if (!dueIso) return null;
+  const minutes = Number(f.reminder.choice);
+  return toOffsetIso(new Date(Date.parse(dueIso) - minutes * 60000));
+}
+
+function bodyOf(f: Form, zone: string) {
+  return {
+    title: f.title.trim(),
+    description: f.description,
+    priority: f.priority,
+    tags: f.tags,
+    due_at: fromLocalInput(f.due),
+    remind_at: remindAtOf(f),
+    recurrence: toRule(f.recurrence),
+    // Weekdays, days of the month and the time of day of a series are this zone's.
+    time_zone: zone,
+  };
+}
+
+type Body = ReturnType<typeof bodyOf>;
+
+/** The fields of `now` that differ from `before`; the zone only with the dates it counts. */
+function changed(before: Body, now: Body): Partial<Body> {
+  const out: Partial<Body> = {};
+  for (const key of Object.keys(now) as (keyof Body)[]) {
+    if (key !== "time_zone" && JSON.stringify(now[key]) !== JSON.stringify(before[key])) {
+      (out as Record<string, unknown>)[key] = now[key];
+    }
+  }
+  if ("due_at" in out || "recurrence" in out) out.time_zone = now.time_zone;
+  return out;
+}
+
 export function TaskDialog({
   task,
   suggestions,
@@ -60,30 +107,16 @@ export function TaskDialog({
   const [version, setVersion] = useState(task?.version ?? 0);
   const zone = userTimeZone();
 
-  const remindAt = (): string | null => {
-    if (reminder.choice === "none") return null;
-    if (reminder.choice === "custom") return fromLocalInput(reminder.custom);
-    const dueIso = fromLocalInput(due);
-    if (!dueIso) return null;
-    const minutes = Number(reminder.choice);
-    return toOffsetIso(new Date(Date.parse(dueIso) - minutes * 60000));
-  };
+  // What the form says now, and what it said when it opened: an edit sends only the difference,
+  // so saving never overwrites fields someone else changed meanwhile.
+  const form: Form = { title, description, priority, tags, due, reminder, recurrence };
+  const [opened] = useState<Form>(form);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     setBadFields([]);
-    const body = {
-      title: title.trim(),
-      description,
-      priority,
-      tags,
-      due_at: fromLocalInput(due),
-      remind_at: remindAt(),
-      recurrence: toRule(recurrence),
-      // Weekdays, days of the month and the time of day of a series are this zone's.
-      time_zone: zone,
-    };
+    const body = bodyOf(form, zone);
     if (reminder.choice !== "none" && reminder.choice !== "custom" && !body.due_at) {
       setError("A reminder before the due time needs a due date.");
       setBadFields(["remind_at"]);
@@ -94,20 +127,25 @@ export function TaskDialog({
       setBadFields(["due_at"]);
       return;
     }
+    const patch = task ? changed(bodyOf(opened, zone), body) : body;
+    if (task && Object.keys(patch).length === 0) {
+      onClose();
+      return;
+    }
     setBusy(true);
     try {
       const saved = task
         ? await unwrap(
             api.PATCH("/api/tasks/{task_id}", {
               params: { path: { task_id: task.id }, header: ifMatch({ version }) },
-              body,
+              body: patch,
             }),
           )
         : await unwrap(api.POST("/api/tasks", { body }));
       onSaved(saved);
     } catch (err) {
       if (err instanceof ApiError && err.status === 412 && task) {
-        setError("Someone changed this task meanwhile. Saving again will overwrite their change.");
+        setError("Someone changed this task meanwhile. Saving again applies only your changes on top of theirs.");
         const fresh = await api.GET("/api/tasks/{task_id}", { params: { path: { task_id: task.id } } });
         if (fresh.data) setVersion(fresh.data.version);
       } else {
