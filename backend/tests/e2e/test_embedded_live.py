@@ -106,3 +106,21 @@ def test_invalid_token_closes_with_4401(tmp_path: Path) -> None:
                 return ws.close_code
 
         assert asyncio.run(connect()) == 4401
+
+
+def test_a_ping_on_the_socket_gets_a_pong(tmp_path: Path) -> None:
+    """The web app pings to detect a connection that died silently; the server answers."""
+    with running_server(f"sqlite+aiosqlite:///{tmp_path}/todo.db", tmp_path / "server.log") as base:
+        _, auth = _signup(httpx.Client(base_url=base, timeout=10))
+        token = auth["Authorization"].removeprefix("Bearer ")
+
+        async def scenario() -> list[str]:
+            url = f"{base.replace('http', 'ws')}/ws?token={token}"
+            async with websockets.connect(url) as ws:
+                actions = [json.loads(await ws.recv())["action"]]  # hello
+                await ws.send("not json")  # ignored, the connection stays
+                await ws.send(json.dumps({"action": "ping"}))
+                actions.append(json.loads(await asyncio.wait_for(ws.recv(), 5))["action"])
+                return actions
+
+        assert asyncio.run(scenario()) == ["hello", "pong"]

@@ -89,3 +89,12 @@ async def test_history_matches_the_operations_and_rebuild_agrees(client: StackCl
     other = await client.signup()
     assert (await other.get(f"{url}/history")).status_code == 404
     assert await client.rebuild() == []
+
+
+async def test_pings_travel_through_the_api_to_the_gateway(client: StackClient) -> None:
+    """The api forwards /ws to a realtime replica both ways: the web app's ping gets a pong."""
+    user = await client.signup()
+    async with websockets.connect(client.ws_url(user)) as ws:
+        assert json.loads(await ws.recv())["action"] == "hello"
+        await ws.send(json.dumps({"action": "ping"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"action": "pong"}

@@ -47,6 +47,27 @@ describe("the live connection", () => {
     expect(h.resync).not.toHaveBeenCalled();
   });
 
+  it("pings, and drops a connection that no longer answers", () => {
+    const h = handlers();
+    open(h);
+    FakeSocket.last.receive({ action: "hello", user_id: 1 });
+    const first = FakeSocket.last;
+    vi.advanceTimersByTime(25_000);
+    expect(first.sent).toEqual(['{"action":"ping"}']);
+    first.receive({ action: "pong" });
+    vi.advanceTimersByTime(10_000);
+    expect(first.closed).toBe(false); // answered: still the same socket
+    vi.advanceTimersByTime(15_000); // the next ping gets no answer
+    expect(first.sent).toHaveLength(2);
+    vi.advanceTimersByTime(10_000);
+    expect(first.closed).toBe(true);
+    expect(h.status).toHaveBeenLastCalledWith("offline");
+    vi.advanceTimersByTime(500);
+    expect(FakeSocket.all).toHaveLength(2); // connecting again
+    FakeSocket.last.receive({ action: "hello", user_id: 1 });
+    expect(h.resync).toHaveBeenCalledTimes(1);
+  });
+
   it("resyncs when the first connection only succeeds after failed attempts", () => {
     const h = handlers();
     open(h);

@@ -1,6 +1,8 @@
 // One WebSocket per tab to /ws: task-updates and reminders of the signed-in user.
 // Reconnects with exponential backoff and jitter; after any gap the caller refetches,
-// because messages sent while the socket was down are not replayed.
+// because messages sent while the socket was down are not replayed. A ping every 25 s (and
+// when the network or the tab comes back) that gets no pong within 10 s means the connection
+// died silently (a laptop's sleep, a changed network): it is dropped and made again.
 
 export interface TaskUpdateMessage {
   event_id: string;
@@ -35,7 +37,11 @@ export interface LiveOptions {
   minDelayMs?: number;
   maxDelayMs?: number;
   random?: () => number;
+  heartbeatMs?: number;
+  pongTimeoutMs?: number;
 }
+
+const PING = JSON.stringify({ action: "ping" });
 
 export const CLOSE_UNAUTHORIZED = [4401, 1008];
 
@@ -54,6 +60,10 @@ export class LiveConnection {
   private readonly minDelay: number;
   private readonly maxDelay: number;
   private readonly random: () => number;
+  private readonly heartbeatMs: number;
+  private readonly pongTimeoutMs: number;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private pongTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly url: string,
@@ -64,20 +74,25 @@ export class LiveConnection {
     this.minDelay = options.minDelayMs ?? 500;
     this.maxDelay = options.maxDelayMs ?? 30_000;
     this.random = options.random ?? Math.random;
+    this.heartbeatMs = options.heartbeatMs ?? 25_000;
+    this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
   }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    window.addEventListener("online", this.reconnectNow);
+    window.addEventListener("online", this.checkNow);
+    document.addEventListener("visibilitychange", this.checkNow);
     this.connect();
   }
 
   stop(): void {
     this.stopped = true;
-    window.removeEventListener("online", this.reconnectNow);
+    window.removeEventListener("online", this.checkNow);
+    document.removeEventListener("visibilitychange", this.checkNow);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.stopHeartbeat();
     const socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -92,35 +107,64 @@ export class LiveConnection {
     return Math.round(base * (0.5 + this.random() / 2));
   }
 
-  private readonly reconnectNow = () => {
-    if (this.stopped || this.socket) return;
+  /** Back online or back in view: connect now if down, else make sure the socket still works. */
+  private readonly checkNow = () => {
+    if (this.stopped || document.visibilityState === "hidden") return;
+    if (this.socket) {
+      this.ping();
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.connect();
   };
+
+  private ping(): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== this.Socket.OPEN || this.pongTimer) return;
+    socket.send(PING);
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = null;
+      if (this.socket !== socket) return;
+      // No answer: the connection is dead although nothing said so. Drop it without waiting
+      // for a closing handshake that will never come, and connect again.
+      socket.onclose = socket.onmessage = socket.onerror = socket.onopen = null;
+      socket.close(4000, "no pong");
+      this.lost(socket, 4000);
+    }, this.pongTimeoutMs);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.pongTimer) clearTimeout(this.pongTimer);
+    this.heartbeat = this.pongTimer = null;
+  }
 
   private connect(): void {
     this.handlers.status?.("connecting");
     const socket = new this.Socket(this.url);
     this.socket = socket;
     socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = (event) => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      if (this.stopped) return;
-      if (CLOSE_UNAUTHORIZED.includes(event.code)) {
-        this.stopped = true;
-        this.handlers.status?.("offline");
-        this.handlers.unauthorized();
-        return;
-      }
+    socket.onclose = (event) => this.lost(socket, event.code);
+  }
+
+  private lost(socket: WebSocket, code: number): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.stopHeartbeat();
+    if (this.stopped) return;
+    if (CLOSE_UNAUTHORIZED.includes(code)) {
+      this.stopped = true;
       this.handlers.status?.("offline");
-      const wait = this.delay(this.attempts++);
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        if (!this.stopped) this.connect();
-      }, wait);
-    };
+      this.handlers.unauthorized();
+      return;
+    }
+    this.handlers.status?.("offline");
+    const wait = this.delay(this.attempts++);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.stopped) this.connect();
+    }, wait);
   }
 
   private receive(raw: unknown): void {
@@ -138,6 +182,12 @@ export class LiveConnection {
         this.attempts = 0;
         this.handlers.status?.("live");
         this.hadSession = true;
+        this.stopHeartbeat();
+        this.heartbeat = setInterval(() => this.ping(), this.heartbeatMs);
+        return;
+      case "pong":
+        if (this.pongTimer) clearTimeout(this.pongTimer);
+        this.pongTimer = null;
         return;
       case "created":
       case "updated":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -66,6 +67,16 @@ async def on_task_update(event: dict[str, Any], ctx: Context) -> None:
     await ctx.push(int(event["user_id"]), event)
 
 
+def _is_ping(text: str) -> bool:
+    if len(text) > 100:
+        return False
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and message.get("action") == "ping"
+
+
 async def serve_socket(ws: WebSocket, hub: Hub, settings: Settings) -> None:
     """Authenticate by `?token=`, then hold the connection until the client leaves."""
     token = ws.query_params.get("token", "")
@@ -80,8 +91,10 @@ async def serve_socket(ws: WebSocket, hub: Hub, settings: Settings) -> None:
     try:
         await ws.send_json({"action": "hello", "user_id": user_id})
         while True:
-            # Clients may send pings; anything they say is ignored.
-            await ws.receive_text()
+            # The web app pings to find out whether a quiet connection still works (after a
+            # laptop's sleep, say); anything else a client says is ignored.
+            if _is_ping(await ws.receive_text()):
+                await ws.send_json({"action": "pong"})
     except WebSocketDisconnect:
         pass
     finally:
