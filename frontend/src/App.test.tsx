@@ -25,7 +25,9 @@ describe("the app shell", () => {
     render(<App />);
     await screen.findByText("No tasks yet.");
     expect(FakeSocket.all).toHaveLength(1);
-    expect(FakeSocket.last.url).toMatch(/\/ws\?token=test-token$/);
+    expect(FakeSocket.last.url).toMatch(/\/ws$/); // the token goes in the first message
+    act(() => FakeSocket.last.onopen?.(new Event("open")));
+    expect(FakeSocket.last.sent).toEqual(['{"action":"auth","token":"test-token"}']);
     act(() => FakeSocket.last.receive({ action: "hello", user_id: 1 }));
     expect(screen.getByText("Live")).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Log out" }));

@@ -116,7 +116,7 @@ function Header({
   const [permission, setPermission] = useState<Permission>(notificationPermission);
 
   useEffect(() => {
-    const connection = new LiveConnection(liveUrl(session.token), {
+    const connection = new LiveConnection(liveUrl(), {
       update: (message) => bus.emit({ kind: "update", message }),
       resync: () => bus.emit({ kind: "resync" }),
       reminder: (message) =>
@@ -127,7 +127,7 @@ function Header({
         ),
       unauthorized: onExpired,
       status: setStatus,
-    });
+    }, { token: session.token });
     connection.start();
     return () => connection.stop();
   }, [session.token, bus, toast, onExpired]);

@@ -6,6 +6,7 @@ A real `todo serve` process, a real SMTP server (aiosmtpd) and real WebSocket cl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -108,15 +109,18 @@ def test_invalid_token_closes_with_4401(tmp_path: Path) -> None:
         assert asyncio.run(connect()) == 4401
 
 
-def test_a_ping_on_the_socket_gets_a_pong(tmp_path: Path) -> None:
-    """The web app pings to detect a connection that died silently; the server answers."""
+def test_socket_auth_by_first_message_and_ping_pong(tmp_path: Path) -> None:
+    """The token comes in the first message (never in the URL, which proxies log); a wrong or
+    missing one closes with 4401. Pings, which detect a silently dead connection, get a pong."""
     with running_server(f"sqlite+aiosqlite:///{tmp_path}/todo.db", tmp_path / "server.log") as base:
         _, auth = _signup(httpx.Client(base_url=base, timeout=10))
         token = auth["Authorization"].removeprefix("Bearer ")
 
         async def scenario() -> list[str]:
-            url = f"{base.replace('http', 'ws')}/ws?token={token}"
+            url = f"{base.replace('http', 'ws')}/ws"
             async with websockets.connect(url) as ws:
+                # The token in the first message, as the web app sends it (not in the URL).
+                await ws.send(json.dumps({"action": "auth", "token": token}))
                 actions = [json.loads(await ws.recv())["action"]]  # hello
                 await ws.send("not json")  # ignored, the connection stays
                 await ws.send(json.dumps({"action": "ping"}))
@@ -124,3 +128,13 @@ def test_a_ping_on_the_socket_gets_a_pong(tmp_path: Path) -> None:
                 return actions
 
         assert asyncio.run(scenario()) == ["hello", "pong"]
+
+        async def refused(first_message: str) -> int | None:
+            async with websockets.connect(f"{base.replace('http', 'ws')}/ws") as ws:
+                await ws.send(first_message)
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    await asyncio.wait_for(ws.recv(), 5)
+                return ws.close_code
+
+        assert asyncio.run(refused(json.dumps({"action": "auth", "token": "forged"}))) == 4401
+        assert asyncio.run(refused(json.dumps({"action": "ping"}))) == 4401

@@ -92,9 +92,12 @@ async def test_history_matches_the_operations_and_rebuild_agrees(client: StackCl
 
 
 async def test_pings_travel_through_the_api_to_the_gateway(client: StackClient) -> None:
-    """The api forwards /ws to a realtime replica both ways: the web app's ping gets a pong."""
+    """The api forwards /ws to a realtime replica both ways: the web app's auth message and
+    ping reach the gateway, hello and pong come back."""
     user = await client.signup()
-    async with websockets.connect(client.ws_url(user)) as ws:
+    url = client.ws_url(user).split("?", 1)[0]  # the token goes in the first message instead
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"action": "auth", "token": user.token}))
         assert json.loads(await ws.recv())["action"] == "hello"
         await ws.send(json.dumps({"action": "ping"}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"action": "pong"}

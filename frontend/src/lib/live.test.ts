@@ -20,18 +20,24 @@ describe("the live connection", () => {
   afterEach(() => vi.useRealTimers());
 
   const open = (h: LiveHandlers) => {
-    const live = new LiveConnection("ws://x/ws?token=t", h, {
+    const live = new LiveConnection("ws://x/ws", h, {
       WebSocket: FakeSocket as unknown as typeof WebSocket,
       random: () => 1,
+      token: "t",
     });
     live.start();
     return live;
   };
 
   it("builds the URL from the page's origin", () => {
-    expect(liveUrl("a b", { protocol: "https:", host: "todo.example" } as Location)).toBe(
-      "wss://todo.example/ws?token=a%20b",
-    );
+    expect(liveUrl({ protocol: "https:", host: "todo.example" } as Location)).toBe("wss://todo.example/ws");
+  });
+
+  it("sends the token as its first message, never in the URL", () => {
+    open(handlers());
+    expect(FakeSocket.last.url).toBe("ws://x/ws");
+    FakeSocket.last.onopen?.(new Event("open"));
+    expect(FakeSocket.last.sent).toEqual(['{"action":"auth","token":"t"}']);
   });
 
   it("passes task updates and reminders on", () => {

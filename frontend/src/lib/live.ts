@@ -39,15 +39,17 @@ export interface LiveOptions {
   random?: () => number;
   heartbeatMs?: number;
   pongTimeoutMs?: number;
+  /** Sent as the first message: a token in the URL would end up in proxies' access logs. */
+  token?: string;
 }
 
 const PING = JSON.stringify({ action: "ping" });
 
 export const CLOSE_UNAUTHORIZED = [4401, 1008];
 
-export function liveUrl(token: string, location: Location = window.location): string {
+export function liveUrl(location: Location = window.location): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${location.host}/ws`;
 }
 
 export class LiveConnection {
@@ -62,6 +64,7 @@ export class LiveConnection {
   private readonly random: () => number;
   private readonly heartbeatMs: number;
   private readonly pongTimeoutMs: number;
+  private readonly token: string | undefined;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -76,6 +79,7 @@ export class LiveConnection {
     this.random = options.random ?? Math.random;
     this.heartbeatMs = options.heartbeatMs ?? 25_000;
     this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
+    this.token = options.token;
   }
 
   start(): void {
@@ -144,6 +148,9 @@ export class LiveConnection {
     this.handlers.status?.("connecting");
     const socket = new this.Socket(this.url);
     this.socket = socket;
+    socket.onopen = () => {
+      if (this.token !== undefined) socket.send(JSON.stringify({ action: "auth", token: this.token }));
+    };
     socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = (event) => this.lost(socket, event.code);
   }

@@ -67,6 +67,22 @@ async def on_task_update(event: dict[str, Any], ctx: Context) -> None:
     await ctx.push(int(event["user_id"]), event)
 
 
+AUTH_SECONDS = 10.0
+
+
+async def _auth_message(ws: WebSocket) -> str | None:
+    """The token of the client's first message, or None (no message in time, or another one)."""
+    try:
+        text = await asyncio.wait_for(ws.receive_text(), AUTH_SECONDS)
+        message = json.loads(text) if len(text) <= 4096 else None
+    except (TimeoutError, WebSocketDisconnect, ValueError, KeyError):
+        return None
+    if isinstance(message, dict) and message.get("action") == "auth":
+        token = message.get("token")
+        return token if isinstance(token, str) else None
+    return None
+
+
 def _is_ping(text: str) -> bool:
     if len(text) > 100:
         return False
@@ -78,15 +94,20 @@ def _is_ping(text: str) -> bool:
 
 
 async def serve_socket(ws: WebSocket, hub: Hub, settings: Settings) -> None:
-    """Authenticate by `?token=`, then hold the connection until the client leaves."""
-    token = ws.query_params.get("token", "")
-    try:
-        user_id = tokens.user_id_from(settings, token)
-    except tokens.InvalidToken:
-        await ws.accept()
-        await ws.close(code=CLOSE_UNAUTHORIZED, reason="invalid or expired token")
-        return
+    """Authenticate, then hold the connection until the client leaves.
+
+    The token comes in the first message, `{"action": "auth", "token": ...}`, within
+    AUTH_SECONDS: a URL (`?token=`, still accepted for other clients) ends up in proxies'
+    access logs, a message does not.
+    """
     await ws.accept()
+    token = ws.query_params.get("token") or await _auth_message(ws)
+    try:
+        user_id = tokens.user_id_from(settings, token or "")
+    except tokens.InvalidToken:
+        with contextlib.suppress(RuntimeError):
+            await ws.close(code=CLOSE_UNAUTHORIZED, reason="invalid or expired token")
+        return
     hub.add(user_id, ws)
     try:
         await ws.send_json({"action": "hello", "user_id": user_id})
