@@ -1,5 +1,5 @@
 // The shell: who is signed in, which screen shows, and the tab's one live connection.
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { onUnauthorized } from "./api/client";
 import { AuthPage } from "./components/AuthPage";
 import { HistoryPage } from "./components/HistoryPage";
@@ -132,6 +132,18 @@ function Header({
     return () => connection.stop();
   }, [session.token, bus, toast, onExpired]);
 
+  const [announced, setAnnounced] = useState("");
+  const wasLive = useRef(false);
+  useEffect(() => {
+    if (status === "live" && !wasLive.current) {
+      wasLive.current = true;
+      setAnnounced((before) => (before ? "Live updates are back." : ""));
+    } else if (status === "offline" && wasLive.current) {
+      wasLive.current = false;
+      setAnnounced("Live updates lost; retrying.");
+    }
+  }, [status]);
+
   const enable = async () => setPermission(await requestNotifications());
 
   return (
@@ -142,9 +154,13 @@ function Header({
         </span>{" "}
         Todo
       </Link>
-      <span className={`live live-${status}`} role="status" title="Live updates from your other tabs and devices">
+      <span className={`live live-${status}`} title="Live updates from your other tabs and devices">
         <span className="live-dot" aria-hidden="true" />
         {status === "live" ? "Live" : status === "connecting" ? "Connecting…" : "Offline, retrying…"}
+      </span>
+      {/* Screen readers hear when live updates are lost and when they are back, not every retry. */}
+      <span className="visually-hidden" role="status">
+        {announced}
       </span>
       <div className="header-end">
         {permission === "default" && (

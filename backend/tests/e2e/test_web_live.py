@@ -30,7 +30,9 @@ def open_app(
     )
     page = context.new_page()
     page.goto("/")
-    expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible()
+    expect(
+        page.get_by_title("Live updates from your other tabs and devices").filter(has_text="Live")
+    ).to_be_visible()
     return page
 
 
@@ -58,7 +60,11 @@ def test_two_tabs_of_one_user_see_each_other_and_a_stranger_sees_nothing(
     stranger_frames = frames_of(stranger)
     stranger.reload()
     expect(stranger.get_by_text("No tasks yet.")).to_be_visible()
-    expect(stranger.get_by_role("status").filter(has_text="Live")).to_be_visible()
+    expect(
+        stranger.get_by_title("Live updates from your other tabs and devices").filter(
+            has_text="Live"
+        )
+    ).to_be_visible()
 
     # Created in the first tab: in the second one without a reload.
     first.get_by_role("button", name="New task").click()
@@ -111,7 +117,11 @@ def test_reminder_becomes_a_notification_or_an_in_app_message(
     allowed = open_app(browser, web_server, user, permissions=["notifications"])
     allowed.context.add_init_script(RECORD_NOTIFICATIONS)
     allowed.reload()
-    expect(allowed.get_by_role("status").filter(has_text="Live")).to_be_visible()
+    expect(
+        allowed.get_by_title("Live updates from your other tabs and devices").filter(
+            has_text="Live"
+        )
+    ).to_be_visible()
     assert allowed.evaluate("Notification.permission") == "granted"
     expect(allowed.get_by_role("button", name="Enable reminders")).to_have_count(0)
     not_asked = open_app(browser, web_server, user)

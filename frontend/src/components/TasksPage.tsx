@@ -40,6 +40,7 @@ export function TasksPage() {
   const [searchText, setSearchText] = useState(view.q);
   const debouncedSearch = useDebounced(searchText, 250);
   const request = useRef<AbortController | null>(null);
+  const resultsHeading = useRef<HTMLHeadingElement>(null);
 
   const update = useCallback(
     (patch: Partial<View>) => {
@@ -147,6 +148,9 @@ export function TasksPage() {
       setData((d) => d && { ...d, items: d.items.filter((t) => t.id !== deleting.id), total: d.total - 1 });
       toast.show("info", `Deleted “${deleting.title}”`);
       setDeleting(null);
+      // The Delete button that opened the dialog is gone with its task: keep the keyboard
+      // user in the list instead of at the top of the page.
+      setTimeout(() => resultsHeading.current?.focus(), 0);
       void load();
       void loadTags();
     } catch (err) {
@@ -203,13 +207,20 @@ export function TasksPage() {
       <Filters view={view} tags={tags} onChange={update} />
 
       <section aria-labelledby="results-heading" aria-busy={loading} className="results">
-        <h2 id="results-heading" className="visually-hidden">
+        <h2 id="results-heading" className="visually-hidden" tabIndex={-1} ref={resultsHeading}>
           Results
         </h2>
         <div className="results-bar">
-          <p className="summary" aria-live="polite">
-            {data && !error ? (total ? `Showing ${first}–${lastShown} of ${total}` : "") : ""}
-            {loading && <span className="loading-dot"> Loading…</span>}
+          <p className="summary">
+            {/* Only the count is announced; "Loading…" on every live refresh would be noise
+                (the section's aria-busy says it). */}
+            <span aria-live="polite">{data && !error ? (total ? `Showing ${first}–${lastShown} of ${total}` : "") : ""}</span>
+            {loading && (
+              <span className="loading-dot" aria-hidden="true">
+                {" "}
+                Loading…
+              </span>
+            )}
           </p>
           <div className="view-controls">
             <label htmlFor="filter-sort">Sort by</label>
