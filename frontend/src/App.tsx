@@ -21,7 +21,9 @@ export function App() {
 }
 
 function loginPath(): string {
-  const here = window.location.pathname + window.location.search;
+  // The screen, not its search: on a shared computer the next person to log in should not
+  // land on the previous one's search terms and tags.
+  const here = window.location.pathname;
   return here === "/" || here.startsWith("/login") || here.startsWith("/signup")
     ? "/login"
     : `/login?next=${encodeURIComponent(here)}`;
