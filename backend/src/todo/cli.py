@@ -10,6 +10,9 @@ import uvicorn
 from todo.observability.logging import configure as configure_logging
 from todo.settings import get_settings
 
+# The largest WebSocket frame a client may send (an auth message, a ping).
+WS_MAX_SIZE = 64 * 1024
+
 app = typer.Typer(no_args_is_help=True, help="The Todo service and its workers.")
 
 
@@ -45,6 +48,8 @@ def serve(
         port=port or settings.port,
         log_config=None,
         proxy_headers=False,
+        # WebSocket frames: an auth message, a ping; uvicorn's default (16 MiB) invites abuse.
+        ws_max_size=WS_MAX_SIZE,
     )
 
 
@@ -68,6 +73,8 @@ def worker(
         port=port,
         log_config=None,
         proxy_headers=False,
+        # WebSocket frames: an auth message, a ping; uvicorn's default (16 MiB) invites abuse.
+        ws_max_size=WS_MAX_SIZE,
     )
 
 

@@ -138,3 +138,4 @@ def test_socket_auth_by_first_message_and_ping_pong(tmp_path: Path) -> None:
 
         assert asyncio.run(refused(json.dumps({"action": "auth", "token": "forged"}))) == 4401
         assert asyncio.run(refused(json.dumps({"action": "ping"}))) == 4401
+        assert asyncio.run(refused("[" * 2000 + "]" * 2000)) == 4401  # nested junk: no crash

@@ -27,7 +27,10 @@ INDEX = '<!doctype html><html><body><div id="root"></div></body></html>'
 
 
 def _nginx_dir() -> Path:
-    found = sorted(d for d in CACHE.glob("nginx/*/bin") if (d / ".complete").exists())
+    found = sorted(
+        (d for d in CACHE.glob("nginx/*/bin") if (d / ".complete").exists()),
+        key=lambda d: [int(p) if p.isdigit() else 0 for p in d.parent.name.split(".")],
+    )
     if not found:
         pytest.fail(
             "nginx is missing: run `bash scripts/tools/nginx.sh` (make tools does)", pytrace=False

@@ -140,7 +140,10 @@ def test_monthly_day_is_the_users_day() -> None:
     assert nxt.due_at.astimezone(PARIS).replace(tzinfo=None) == datetime(2026, 5, 1, 0, 30)
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus", "../etc/passwd", "", "x" * 65, "UTC ", "America"])
+@pytest.mark.parametrize(
+    "name",
+    ["Mars/Olympus", "../etc/passwd", "", "x" * 65, "UTC ", "America", "localtime", "Factory"],
+)
 def test_unknown_time_zones_are_refused(name: str) -> None:
     with pytest.raises(InvalidTask) as info:
         validate_time_zone(name)

@@ -50,6 +50,8 @@ async def _forward(client: WebSocket, url: str) -> None:
         _, pending = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
+        # Collect both: a pump ended by the gateway's close raises, and nobody else would look.
+        await asyncio.gather(*pumps, return_exceptions=True)
         code = upstream.close_code or 1000
         reason = upstream.close_reason or ""
     with contextlib.suppress(RuntimeError):

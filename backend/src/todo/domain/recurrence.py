@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from importlib.resources import files
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import HOURLY, rrule, rrulestr
 
@@ -76,7 +77,8 @@ def validate_time_zone(name: str) -> str:
     """An IANA time zone name the series is counted in (e.g. Europe/Paris), or InvalidTask."""
     if not (0 < len(name) <= ZONE_NAME_MAX and _ZONE_NAME.match(name)):
         raise InvalidTask("time_zone", "time_zone must be an IANA name such as Europe/Paris")
-    # The list, not ZoneInfo(name): that also opens directories ("America") and odd files.
+    # tzdata's list, not ZoneInfo(name) or the host's zone directory: those also take
+    # directories ("America") and host-specific entries ("localtime").
     if name not in _zone_names():
         raise InvalidTask("time_zone", f"unknown time zone {name!r}; use an IANA name")
     return name
@@ -84,7 +86,8 @@ def validate_time_zone(name: str) -> str:
 
 @cache
 def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    names = files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(names) - {"Factory"}
 
 
 def next_occurrence(
@@ -108,7 +111,9 @@ def _next_local(rule: str, due_at: datetime, now: datetime) -> Occurrence | None
     if match is None:
         series = _parse(rule, due_at)
         nxt = series.after(due_at, inc=False)
-        if nxt is not None and nxt <= now:
+        # Instants, not wall clocks: two datetimes of one zone compare by wall-clock time,
+        # which is ambiguous in the hour the clocks go back.
+        if nxt is not None and nxt.timestamp() <= now.timestamp():
             nxt = series.after(now, inc=False)
         return None if nxt is None else Occurrence(nxt, rule)
 
@@ -117,6 +122,6 @@ def _next_local(rule: str, due_at: datetime, now: datetime) -> Occurrence | None
     for index, candidate in enumerate(open_ended.xafter(due_at, inc=False), start=1):
         if index >= remaining:
             return None
-        if candidate > now:
+        if candidate.timestamp() > now.timestamp():
             return Occurrence(candidate, _COUNT.sub(f"COUNT={remaining - index}", rule))
     return None

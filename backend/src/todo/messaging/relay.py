@@ -129,14 +129,21 @@ class Relay:
         retry = 1.0
         while True:
             conn = await self._listen()
-            if conn is None:
-                await asyncio.sleep(retry)
-                retry = min(retry * 2, _MAX_BACKOFF_SECONDS)
-                continue
-            retry = 1.0
-            self._wake.set()  # whatever was committed while nobody listened
-            await self._hold(conn)
-            log.warning("relay LISTEN connection lost; listening again")
+            if conn is not None:
+                self._wake.set()  # whatever was committed while nobody listened
+                held_since = time.monotonic()
+                try:
+                    await self._hold(conn)
+                except Exception as exc:  # never end the loop: polling alone is slower
+                    log.warning("relay LISTEN failed", error=str(exc))
+                log.warning("relay LISTEN connection lost; listening again")
+                if time.monotonic() - held_since >= _MAX_BACKOFF_SECONDS:
+                    retry = 1.0  # it worked for a while: try again at once
+                    continue
+            # No connection, or one that dropped at once (a proxy that accepts and closes):
+            # back off instead of reconnecting at round-trip speed.
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, _MAX_BACKOFF_SECONDS)
 
     async def _hold(self, conn: asyncpg.Connection) -> None:
         """Return once `conn` is lost (closed by the server, or failing a periodic check)."""
@@ -159,12 +166,16 @@ class Relay:
         """A connection LISTENing on the outbox channel, or None (logged) when unavailable."""
         bind = self._sessions.kw["bind"]
         url = bind.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = None
         try:
             conn = await asyncpg.connect(
                 url, server_settings={"application_name": LISTEN_APPLICATION_NAME}
             )
             await conn.add_listener(outbox.NOTIFY_CHANNEL, lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError) as exc:
+        except Exception as exc:  # any failure: poll until the next attempt
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
             log.warning("relay LISTEN unavailable; polling until it is back", error=str(exc))
             return None
         return conn

@@ -75,7 +75,7 @@ async def _auth_message(ws: WebSocket) -> str | None:
     try:
         text = await asyncio.wait_for(ws.receive_text(), AUTH_SECONDS)
         message = json.loads(text) if len(text) <= 4096 else None
-    except (TimeoutError, WebSocketDisconnect, ValueError, KeyError):
+    except (TimeoutError, WebSocketDisconnect, ValueError, KeyError, RecursionError):
         return None
     if isinstance(message, dict) and message.get("action") == "auth":
         token = message.get("token")
@@ -88,7 +88,7 @@ def _is_ping(text: str) -> bool:
         return False
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # "[[[[…": deeply nested junk
         return False
     return isinstance(message, dict) and message.get("action") == "ping"
 
