@@ -14,6 +14,7 @@ from builders import (
     ROUTE,
     USER_TOPICS,
     Layout,
+    dapr_rates,
     dashboard,
     quantile,
     query_var,
@@ -246,16 +247,7 @@ def event_pipeline() -> dict[str, Any]:
     p.add(
         timeseries(
             "Dapr deliveries/s by status",
-            (
-                sum_rate("dapr_component_pubsub_ingress_count", "app_id, topic, process_status"),
-                "{{app_id}} {{topic}} {{process_status}}",
-            ),
-            (
-                sum_rate(
-                    "dapr_component_pubsub_ingress_bulk_event_count", "app_id, topic, process_status"
-                ),
-                "bulk {{app_id}} {{topic}} {{process_status}}",
-            ),
+            *dapr_rates("dapr_component_pubsub_ingress", "event_count", "process_status"),
             description=(
                 "What daprd did with each message: success, retry, drop (dead-lettered). Bulk "
                 "subscriptions (every consumer but realtime) report per entry, in upper case."

@@ -174,6 +174,27 @@ def quantile(q: float, bucket: str, by: str, selector: str = NS, window: str = R
     return f"histogram_quantile({q}, {sum_rate(bucket, by, selector, window)})"
 
 
+# daprd reports bulk pub/sub calls on metrics of their own (`<family>_bulk_*`), so a panel of a
+# pub/sub family plots both: the single calls, then the bulk ones.
+def dapr_rates(family: str, bulk_count: str, label: str) -> tuple[tuple[str, str], ...]:
+    """Rates of `<family>_count` and `<family>_bulk_<bulk_count>` by app, topic and `label`."""
+    by = f"app_id, topic, {label}"
+    legend = f"{{{{app_id}}}} {{{{topic}}}} {label}={{{{{label}}}}}"
+    return (
+        (sum_rate(f"{family}_count", by), legend),
+        (sum_rate(f"{family}_bulk_{bulk_count}", by), f"bulk {legend}"),
+    )
+
+
+def dapr_p95(family: str) -> tuple[tuple[str, str], ...]:
+    """p95 of `<family>_latencies` and of its bulk calls, by app and topic (milliseconds)."""
+    by = "app_id, topic, le"
+    return (
+        (quantile(0.95, f"{family}_latencies_bucket", by), "{{app_id}} {{topic}}"),
+        (quantile(0.95, f"{family}_bulk_latencies_bucket", by), "bulk {{app_id}} {{topic}}"),
+    )
+
+
 # --- variables and the dashboard shell -----------------------------------------------------------
 def datasource_var() -> dict[str, Any]:
     return {

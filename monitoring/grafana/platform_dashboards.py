@@ -9,6 +9,8 @@ from builders import (
     NS,
     USER_TOPICS,
     Layout,
+    dapr_p95,
+    dapr_rates,
     dashboard,
     heatmap,
     quantile,
@@ -154,7 +156,6 @@ def kafka_dapr() -> dict[str, Any]:
     p.add(timeseries("Consumer group members", (members, "{{consumergroup}}")))
 
     p.row("Dapr sidecars (daprd)")
-    by_topic = "app_id, topic, le"
     p.add(
         timeseries(
             "Sidecar HTTP requests/s by app and status",
@@ -173,51 +174,24 @@ def kafka_dapr() -> dict[str, Any]:
     p.add(
         timeseries(
             "Publishes/s by app, topic, success",
-            (
-                sum_rate(f"{egress}_bulk_count", "app_id, topic, success"),
-                "bulk {{app_id}} {{topic}} ok={{success}}",
-            ),
-            (
-                sum_rate(f"{egress}_count", "app_id, topic, success"),
-                "{{app_id}} {{topic}} ok={{success}}",
-            ),
+            *dapr_rates(egress, "count", "success"),
             description="The api's relay bulk-publishes; reminders and notifier publish singly.",
         )
     )
-    p.add(
-        timeseries(
-            "Publish latency p95",
-            (
-                quantile(0.95, f"{egress}_bulk_latencies_bucket", by_topic),
-                "bulk {{app_id}} {{topic}}",
-            ),
-            (quantile(0.95, f"{egress}_latencies_bucket", by_topic), "{{app_id}} {{topic}}"),
-            unit="ms",
-        )
-    )
+    p.add(timeseries("Publish latency p95", *dapr_p95(egress), unit="ms"))
     ingress = "dapr_component_pubsub_ingress"
     p.add(
         timeseries(
             "Deliveries/s by app, topic, status",
-            (
-                sum_rate(f"{ingress}_count", "app_id, topic, process_status"),
-                "{{app_id}} {{topic}} {{process_status}}",
-            ),
-            (
-                sum_rate(f"{ingress}_bulk_event_count", "app_id, topic, process_status"),
-                "bulk {{app_id}} {{topic}} {{process_status}}",
-            ),
+            *dapr_rates(ingress, "event_count", "process_status"),
         )
     )
     p.add(
         timeseries(
             "Delivery latency p95 (the app's handling, seen by daprd)",
-            (quantile(0.95, f"{ingress}_latencies_bucket", by_topic), "{{app_id}} {{topic}}"),
-            (
-                quantile(0.95, f"{ingress}_bulk_latencies_bucket", by_topic),
-                "bulk {{app_id}} {{topic}} (a whole batch)",
-            ),
+            *dapr_p95(ingress),
             unit="ms",
+            description="A bulk call's latency covers its whole batch.",
         )
     )
     p.add(
