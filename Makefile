@@ -20,7 +20,7 @@ export UV_PYTHON ?= python3
 export TODO_CACHE
 
 .PHONY: help setup tools run stack bench test lint unit integration e2e stack-test clean \
-	web web-test api-client chromium screenshots monitoring
+	web web-test api-client chromium screenshots monitoring soak reliability
 
 help:
 	@echo "make run    - the app at http://127.0.0.1:$(PORT) (embedded: SQLite, in-process events)"
@@ -76,6 +76,15 @@ stack: setup
 
 bench: setup
 	@cd $(BACKEND) && .venv/bin/python ../bench/pipeline.py $(BENCH_ARGS)
+
+# Not in `make test`: 30 minutes of steady load on the stack (docs/RELIABILITY.md).
+soak: setup tools
+	@cd $(BACKEND) && TODO_PG_BIN=$$(bash ../scripts/tools/postgres.sh | tail -n1) \
+		.venv/bin/python ../bench/soak.py $(SOAK_ARGS)
+
+# The fault matrix of the stack tests, its table written for docs/RELIABILITY.md.
+reliability: setup tools
+	@TODO_RELIABILITY_TABLE=$(CURDIR)/docs/reliability/fault-matrix.md $(PYTEST) tests/stack/test_fault_matrix.py
 
 lint: setup
 	@echo "==> ruff"

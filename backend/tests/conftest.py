@@ -13,6 +13,11 @@ from asgi_lifespan import LifespanManager
 from tests.support.api import AppEnv, User, fresh_database, settings_for, signup
 from tests.support.postgres import PostgresServer
 from todo.api.app import create_app
+from todo.observability.logging import configure as configure_logging
+
+# The console renderer of `make run`, as the product configures it: structlog's own default
+# renders every frame's locals, which costs seconds per traceback.
+configure_logging("INFO", json=False)
 
 
 @pytest.fixture(scope="session")

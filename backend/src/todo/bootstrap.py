@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from todo import compute
 from todo.adapters import dapr as dapr_ports
 from todo.adapters.inprocess import (
     AsyncioJobs,
@@ -23,6 +24,8 @@ from todo.adapters.inprocess import (
     LocalTaskCommands,
 )
 from todo.adapters.mail import SmtpMailer
+from todo.auth.authenticate import Authenticator
+from todo.auth.keys import ensure_secrets
 from todo.auth.throttle import LoginThrottle
 from todo.messaging.dapr import DaprPublisher, Sidecar
 from todo.messaging.inprocess import InProcessPublisher
@@ -50,6 +53,7 @@ class Runtime:
     subscriptions: list[Subscription]
     hub: Hub
     login_throttle: LoginThrottle
+    auth: Authenticator
     relay: Relay | None = None
     sidecar: Sidecar | None = None
     jobs: AsyncioJobs | None = None
@@ -72,6 +76,8 @@ class Runtime:
 
     async def start(self) -> None:
         if self.relay is not None:
+            # The api works out recurrences (at input and for next occurrences).
+            compute.start()
             self._spawn(self.relay.run(), "outbox-relay")
         if self.jobs is not None and "reminders" in self.roles:
             self._spawn(_sweep_forever(self.ctx), "reminder-sweep")
@@ -118,6 +124,7 @@ def build(
 
     Embedded mode defaults to every role in this process; the stack to none (the api alone).
     """
+    settings = ensure_secrets(settings)
     # The api pings pooled connections before use; workers let Dapr retry (settings.py).
     engine = create_engine(settings, pre_ping=with_relay)
     tracing.instrument_engine(engine)
@@ -176,6 +183,7 @@ def build(
         subscriptions=subscriptions,
         hub=hub,
         login_throttle=LoginThrottle(settings, sessions),
+        auth=Authenticator(settings, sessions),
         relay=relay,
         sidecar=sidecar,
         jobs=jobs,

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
-DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - the known default we refuse
+# Shorter keys are refused everywhere; unset, development makes a random one (todo.auth.keys).
+JWT_SECRET_MIN = 32
 
 
 class Environment(StrEnum):
@@ -21,6 +24,10 @@ class Environment(StrEnum):
     test = "test"
     staging = "staging"
     production = "production"
+
+
+# Where keys may be generated instead of configured.
+LOCAL_ENVIRONMENTS = frozenset({Environment.development, Environment.test})
 
 
 class EventTransport(StrEnum):
@@ -54,7 +61,9 @@ class Settings(BaseSettings):
     db_pre_ping: bool | None = None
     db_echo: bool = False
 
-    jwt_secret: str = DEV_JWT_SECRET
+    # Unset: development generates a random key and keeps it in data_dir (sessions survive a
+    # restart), tests one per process; every other environment must set it.
+    jwt_secret: str | None = None
     jwt_algorithm: str = "HS256"
     access_token_minutes: int = 60 * 24
 
@@ -84,7 +93,9 @@ class Settings(BaseSettings):
     dapr_host: str = "127.0.0.1"
     dapr_http_port: int = Field(default=3500, validation_alias="DAPR_HTTP_PORT")
     dapr_api_token: str | None = Field(default=None, validation_alias="DAPR_API_TOKEN")
-    # Sent by daprd to the app when set (APP_API_TOKEN); internal routes then require it.
+    # Sent by daprd to the app (APP_API_TOKEN); internal routes and Dapr callbacks require it.
+    # Unset: generated like jwt_secret in development (so nobody can call them), required
+    # elsewhere by every serving role.
     app_api_token: str | None = Field(default=None, validation_alias="APP_API_TOKEN")
     pubsub_name: str = "pubsub"
     broadcast_pubsub_name: str = "pubsub-broadcast"
@@ -103,18 +114,30 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "Todo <todo@localhost>"
 
+    # Where development keeps what it generates (keys); unset: the SQLite database's directory,
+    # or ./.data.
+    data_dir: str | None = None
+
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> Self:
-        # Outside development a forgotten JWT secret would let anyone mint tokens.
-        if self.environment not in (Environment.development, Environment.test) and (
-            self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32
-        ):
+    def _refuse_weak_secret(self) -> Self:
+        # A forgotten JWT secret would let anyone mint tokens; a short one can be guessed.
+        missing = self.jwt_secret is None and self.environment not in LOCAL_ENVIRONMENTS
+        if missing or (self.jwt_secret is not None and len(self.jwt_secret) < JWT_SECRET_MIN):
             raise ValueError(
-                "TODO_JWT_SECRET must be set to a random value of at least 32 characters "
-                f"outside development (environment is {self.environment.value}); "
-                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                f"TODO_JWT_SECRET must be set to a random value of at least {JWT_SECRET_MIN} "
+                f"characters (environment is {self.environment.value}); generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @property
+    def data_path(self) -> Path:
+        if self.data_dir:
+            return Path(self.data_dir)
+        url = make_url(self.database_url)
+        if self.is_sqlite and url.database and url.database != ":memory:":
+            return Path(url.database).parent
+        return Path(".data")
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import jwt
@@ -14,10 +15,11 @@ from pydantic import ValidationError
 
 from tests.conftest import new_database
 from tests.integration.test_tasks_api import assert_problem
-from tests.support.api import User, settings_for, signup
+from tests.support.api import AppEnv, User, settings_for, signup
 from todo.api.app import create_app
+from todo.auth.keys import MissingSecret, ensure_secrets
 from todo.clock import utcnow
-from todo.settings import DEV_JWT_SECRET, Settings
+from todo.settings import Settings
 
 
 async def test_signup_then_login(client: httpx.AsyncClient) -> None:
@@ -99,12 +101,17 @@ ROUTES = [
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 async def test_auth_matrix(
-    client: httpx.AsyncClient, user: User, other_user: User, method: str, path: str
+    app_env: AppEnv,
+    client: httpx.AsyncClient,
+    user: User,
+    other_user: User,
+    method: str,
+    path: str,
 ) -> None:
     task = await user.create(title="guarded")
     url = path.format(id=task["id"])
     body = {"title": "changed"} if method in ("POST", "PATCH") else None
-    secret = DEV_JWT_SECRET
+    secret = app_env.app.state.runtime.settings.jwt_secret
     cases = {
         "no token": {},
         "not bearer": {"Authorization": f"Basic {user.token}"},
@@ -120,6 +127,16 @@ async def test_auth_matrix(
         "no subject": {
             "Authorization": "Bearer "
             + jwt.encode({"aud": "todo-api", "exp": utcnow() + timedelta(hours=1)}, secret)
+        },
+        # Signed with the right key, but nobody: each of these used to answer 500.
+        **{
+            f"subject {sub!r}": {"Authorization": "Bearer " + _token(secret, sub=sub)}
+            for sub in (str(2**31), str(2**63), str(2**70), "0", "-1", "abc", "\uff11\uff12", " ")
+        },
+        # The constant development key of earlier versions is never accepted.
+        "old development key": {
+            "Authorization": "Bearer "
+            + _token("dev-only-insecure-jwt-secret-change-me", sub=str(user.id))
         },
     }
     for name, headers in cases.items():
@@ -229,10 +246,68 @@ async def test_behind_a_trusted_proxy_each_client_has_its_own_window(
             assert await attempt("198.51.100.9") == 401  # another user behind the same proxy
 
 
-def test_default_jwt_secret_is_refused_outside_development() -> None:
-    with pytest.raises(ValidationError, match="TODO_JWT_SECRET"):
-        Settings(environment="production")
-    with pytest.raises(ValidationError, match="TODO_JWT_SECRET"):
-        Settings(environment="staging", jwt_secret="short")
+def test_no_weak_or_missing_key_is_accepted_outside_development(tmp_path: Path) -> None:
+    for environment in ("staging", "production"):
+        with pytest.raises(ValidationError, match="TODO_JWT_SECRET"):
+            Settings(environment=environment)
+    for environment in ("development", "test", "production"):
+        with pytest.raises(ValidationError, match="TODO_JWT_SECRET"):
+            Settings(environment=environment, jwt_secret="short")
     assert Settings(environment="production", jwt_secret="k" * 40).jwt_secret == "k" * 40
-    assert Settings(environment="development").jwt_secret == DEV_JWT_SECRET
+    production = Settings(environment="production", jwt_secret="k" * 40, data_dir=str(tmp_path))
+    with pytest.raises(MissingSecret, match="APP_API_TOKEN"):
+        ensure_secrets(production)
+
+
+def test_development_makes_random_keys_per_data_directory(tmp_path: Path) -> None:
+    """`make run` signs with a key of its own data directory: kept there across restarts,
+    readable by its owner only, and another directory has another key."""
+    first = ensure_secrets(Settings(environment="development", data_dir=str(tmp_path / "a")))
+    again = ensure_secrets(Settings(environment="development", data_dir=str(tmp_path / "a")))
+    other = ensure_secrets(Settings(environment="development", data_dir=str(tmp_path / "b")))
+    assert first.jwt_secret and len(first.jwt_secret) >= 32
+    assert first.jwt_secret == again.jwt_secret != other.jwt_secret
+    assert first.app_api_token == again.app_api_token != other.app_api_token
+    assert first.app_api_token != first.jwt_secret
+    for name in ("jwt-secret", "app-api-token"):
+        assert (tmp_path / "a" / name).stat().st_mode & 0o777 == 0o600
+    # The SQLite database's directory is the data directory unless told otherwise.
+    beside = Settings(
+        environment="development", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/c/x.db"
+    )
+    assert beside.data_path == tmp_path / "c"
+
+
+async def test_an_address_spelled_differently_counts_into_the_same_window(
+    strict_client: httpx.AsyncClient,
+) -> None:
+    """Case, surrounding white space and Unicode composition do not open a new window: the
+    throttle and the account lookup use one normalisation."""
+    response = await strict_client.post(
+        "/api/auth/signup", json={"email": "zo\u00eb.k@example.com", "password": "correct horse"}
+    )
+    assert response.status_code == 201, response.text
+    for spelling in (
+        " ZO\u00cb.K@EXAMPLE.COM ",
+        "zoe\u0308.k@example.com",
+        "\tZo\u00eb.K@Example.com\n",
+    ):
+        wrong = {"email": spelling, "password": "wrong-password"}
+        assert (await strict_client.post("/api/auth/login", json=wrong)).status_code == 401
+    right = {"email": "zo\u00eb.k@example.com", "password": "correct horse"}
+    assert_problem(await strict_client.post("/api/auth/login", json=right), 429)
+
+
+async def test_every_spelling_of_an_address_logs_into_the_one_account(
+    client: httpx.AsyncClient,
+) -> None:
+    email = f"\u00e5sa-{utcnow().timestamp():.0f}@example.com"
+    signed = await client.post("/api/auth/signup", json={"email": email, "password": "12345678"})
+    assert signed.status_code == 201, signed.text
+    for spelling in (email.upper(), f"  {email}", email.replace("\u00e5", "a\u030a")):
+        login = await client.post(
+            "/api/auth/login", json={"email": spelling, "password": "12345678"}
+        )
+        assert (
+            login.status_code == 200 and login.json()["user"]["id"] == signed.json()["user"]["id"]
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
         "login_account_rate": "1000/minute",
         "login_client_rate": "100000/minute",
         "log_level": "WARNING",
+        # One key per settings object, as a deployment configures one for all its replicas.
+        "jwt_secret": secrets.token_urlsafe(48),
     }
     values.update(overrides)
     return Settings(**values)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,22 @@ def produce(bootstrap: str, topic: str, value: bytes, key: str | None = None) ->
     producer.produce(topic, value=value, key=key)
     if producer.flush(10) != 0:
         raise RuntimeError(f"could not produce to {topic}")
+
+
+def dead_letter_counts(bootstrap: str) -> dict[str, int]:
+    """Records ever written to each `<topic>.dlq` (high watermarks summed over partitions)."""
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": "todo-tests-dlq", "client.id": "todo-tests"}
+    )
+    try:
+        topics = consumer.list_topics(timeout=10).topics
+        counts = {}
+        for name, meta in topics.items():
+            if name.endswith(".dlq"):
+                counts[name] = sum(
+                    consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)[1]
+                    for p in meta.partitions
+                )
+        return counts
+    finally:
+        consumer.close()

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from todo.domain.errors import InvalidTask
-from todo.domain.recurrence import next_occurrence, normalize_rule, validate_time_zone
+from todo.domain.recurrence import next_occurrence, normalize_rule, recurs, validate_time_zone
 
 MONDAY_9 = datetime(2030, 1, 7, 9, tzinfo=UTC)
 
@@ -41,6 +41,13 @@ def test_valid_rules_are_normalized(rule: str, canonical: str) -> None:
         ("FREQ=DAILY;UNTIL=20350101T000000", "UTC"),
         ("DTSTART:20300101T000000Z\nRRULE:FREQ=DAILY", "single RRULE"),
         ("FREQ=DAILY;" + "BYHOUR=1;" * 100, "longer than"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL"),
+        ("FREQ=HOURLY;INTERVAL=-3", "INTERVAL"),
+        ("FREQ=YEARLY;INTERVAL=1001", "INTERVAL"),
+        ("FREQ=HOURLY;BYMINUTE=0,30", "hourly"),
+        ("FREQ=DAILY;BYHOUR=9;BYSECOND=0,30", "hourly"),
+        ("FREQ=DAILY;BYMINUTE=0;BYMINUTE=30", "more than once"),
+        ("FREQ=DAILY;FREQ=HOURLY", "more than once"),
     ],
 )
 def test_invalid_rules_say_why(rule: str, says: str) -> None:
@@ -148,3 +155,19 @@ def test_unknown_time_zones_are_refused(name: str) -> None:
     with pytest.raises(InvalidTask) as info:
         validate_time_zone(name)
     assert info.value.field == "time_zone"
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("FREQ=DAILY", True),
+        ("FREQ=DAILY;COUNT=1", True),  # the pattern recurs; COUNT only ends the series
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", True),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", False),
+        ("FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31", False),
+        ("FREQ=WEEKLY;UNTIL=20300101T000000Z", False),  # ends before its first task
+        ("FREQ=WEEKLY;UNTIL=20300114T090000Z", True),
+    ],
+)
+def test_recurs_tells_rules_that_never_occur(rule: str, expected: bool) -> None:
+    assert recurs(rule, MONDAY_9, "Europe/Paris") is expected

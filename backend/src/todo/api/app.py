@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from todo import bootstrap
 from todo.api import errors, internal, openapi, realtime, web
 from todo.api.middleware import BodyLimit, RequestContext
 from todo.api.routes import auth, health, tasks
+from todo.auth.keys import ensure_secrets
 from todo.observability import tracing
 from todo.settings import Settings, get_settings
 
@@ -20,7 +22,7 @@ from todo.settings import Settings, get_settings
 def create_app(
     settings: Settings | None = None, runtime: bootstrap.Runtime | None = None
 ) -> FastAPI:
-    settings = settings or get_settings()
+    settings = ensure_secrets(settings or get_settings())
     tracing.configure(settings, settings.app_id)
 
     @asynccontextmanager
@@ -33,7 +35,9 @@ def create_app(
         finally:
             await rt.stop()
 
-    app = FastAPI(
+    # /docs with Swagger UI's files served from the package, not a CDN's scripts.
+    app = FastAPIOffline(
+        static_url="/docs/static",
         title="Todo",
         version="0.1.0",
         summary="Multi-user, event-driven task service",

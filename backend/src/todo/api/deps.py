@@ -55,14 +55,14 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 async def current_user_id(
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> int:
-    """The caller's user id, from the token alone: no database round trip per request."""
+    """The caller's user id: a valid token of an existing account."""
     if credentials is None:
         raise NotAuthenticated("send Authorization: Bearer <access_token> from /api/auth/login")
     try:
-        user_id = tokens.user_id_from(settings, credentials.credentials)
+        user_id = await runtime.auth.user_id(credentials.credentials)
     except tokens.InvalidToken as exc:
         raise NotAuthenticated(f"the bearer token is not valid: {exc}; log in again") from exc
     structlog.contextvars.bind_contextvars(user_id=user_id)  # on the request's log lines

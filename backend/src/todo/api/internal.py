@@ -1,8 +1,9 @@
 """Routes other services reach by Dapr service invocation; not part of the public API.
 
-Hidden from the OpenAPI document. When an app token is configured (APP_API_TOKEN, which daprd
-sends as `dapr-api-token`), only calls carrying it are served; in a cluster the Ingress does
-not route /internal at all and NetworkPolicies admit only sidecars.
+Hidden from the OpenAPI document. Only calls carrying the app token (APP_API_TOKEN, which daprd
+sends as `dapr-api-token`) are served, in every mode: without one configured, development
+generates one nobody else knows (todo.auth.keys). In a cluster the Ingress does not route
+/internal at all and NetworkPolicies admit only sidecars.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ async def require_app_token(
     token: Annotated[str | None, Header(alias="dapr-api-token")] = None,
 ) -> None:
     expected = settings.app_api_token
-    if expected and not (token and hmac.compare_digest(token, expected)):
+    # Bytes: compare_digest refuses str with non-ASCII characters, which a header can carry.
+    if not (expected and token and hmac.compare_digest(token.encode(), expected.encode())):
         raise NotAuthenticated("internal route: the app API token is missing or wrong")
 
 

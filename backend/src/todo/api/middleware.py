@@ -18,9 +18,16 @@ log = get_logger("todo.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+# Answers that may hold a user's data: never cached by a browser or a proxy, never sniffed.
+_PRIVATE = ("/api/", "/internal/")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
 class RequestContext:
     """Gives each request an id (X-Request-ID, kept from the caller when sane), logs it once,
-    and records its count and duration by route template, never by raw path."""
+    records its count and duration by route template, never by raw path, and marks answers
+    with user data as not to be stored or sniffed."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,13 +42,17 @@ class RequestContext:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500
         started = time.perf_counter()
+        private = scope["path"].startswith(_PRIVATE)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                names = {name.lower() for name, _ in headers}
+                if private:
+                    headers += [h for h in (_NOSNIFF, _NO_STORE) if h[0] not in names]
+                message["headers"] = headers
             await send(message)
 
         try:

@@ -21,7 +21,7 @@ async def websocket(ws: WebSocket) -> None:
     runtime: Runtime = ws.app.state.runtime
     urls = [u for u in runtime.settings.realtime_urls.split(",") if u.strip()]
     if runtime.embedded or not urls:
-        await serve_socket(ws, runtime.hub, runtime.settings)
+        await serve_socket(ws, runtime.hub, runtime.auth.user_id)
         return
     # Round-robin over the gateway replicas; the gateway itself checks the token.
     target = urls[next(_next_replica) % len(urls)].strip().rstrip("/")

@@ -9,6 +9,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -30,21 +31,32 @@ def _to_utc(value: datetime) -> datetime:
     return utc
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refusing it here keeps the answer a 422 on every engine.
+def _storable(value: str) -> str:
+    """Text every engine stores as sent, refused here (422) rather than by the database (500).
+
+    PostgreSQL text holds no NUL, and JSON can carry a lone UTF-16 surrogate ("\\ud800") that
+    is no Unicode character at all: UTF-8 cannot encode it, so no database can store it.
+    """
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "must be Unicode text (an unpaired surrogate such as \\ud800 is not)"
+        ) from None
     return value
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-Text = Annotated[str, AfterValidator(_no_nul)]
+# Every string a request carries is one of these.
+Text = Annotated[str, AfterValidator(_storable)]
 Title = Annotated[Text, Field(min_length=1, max_length=rules.TITLE_MAX)]
 Description = Annotated[Text, Field(max_length=rules.DESCRIPTION_MAX)]
 Tag = Annotated[Text, Field(min_length=1, max_length=rules.TAG_MAX)]
 Tags = Annotated[list[Tag], Field(max_length=rules.TAGS_MAX)]
 Rule = Annotated[
-    str,
+    Text,
     Field(
         min_length=1,
         max_length=500,
@@ -55,7 +67,7 @@ Rule = Annotated[
 
 
 TimeZone = Annotated[
-    str,
+    Text,
     Field(
         min_length=1,
         max_length=64,
@@ -73,7 +85,7 @@ class Request(BaseModel):
 
 
 class SignupIn(Request):
-    email: EmailStr = Field(max_length=320)
+    email: Annotated[EmailStr, BeforeValidator(_storable)] = Field(max_length=320)
     password: Text = Field(min_length=PASSWORD_MIN, max_length=256)
     name: Text = Field(default="", max_length=200)
 

@@ -13,6 +13,7 @@ from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from todo.domain.accounts import normalize_email
 from todo.settings import Settings
 from todo.storage.rate_limits import DatabaseStorage
 
@@ -37,9 +38,10 @@ class LoginThrottle:
         """Count an attempt from `client`; refuse when it or the account is over its limit."""
         if not await self._limiter.hit(self._per_client, "client", client):
             raise Throttled(await self._retry_after(self._per_client, "client", client))
-        if not await self._limiter.test(self._per_account, "account", email.lower()):
-            raise Throttled(await self._retry_after(self._per_account, "account", email.lower()))
+        account = normalize_email(email)
+        if not await self._limiter.test(self._per_account, "account", account):
+            raise Throttled(await self._retry_after(self._per_account, "account", account))
 
     async def failed(self, email: str) -> None:
         """Failed logins count against the account; successful ones do not."""
-        await self._limiter.hit(self._per_account, "account", email.lower())
+        await self._limiter.hit(self._per_account, "account", normalize_email(email))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,5 +18,9 @@ class Account:
 
 
 def normalize_email(email: str) -> str:
-    """Emails are unique case-insensitively: stored and compared lower-cased."""
-    return email.strip().lower()
+    """The one form of an address wherever it is a key (the account, login throttling).
+
+    Unique case-insensitively and whatever the Unicode composition: " Zoë@X.org", "ZOË@x.org"
+    and "zoe\u0308@x.org" are one address.
+    """
+    return unicodedata.normalize("NFC", email.strip().lower())

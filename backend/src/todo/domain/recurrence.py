@@ -14,6 +14,10 @@ from dateutil.rrule import HOURLY, rrule, rrulestr
 from todo.domain.errors import InvalidTask
 
 _MAX_RULE_LENGTH = 500
+# "Every 1000 days" is already more than any user asks for; larger steps only lengthen the walk.
+_MAX_INTERVAL = 1000
+# With one minute and one second, two occurrences are a whole number of hours apart.
+_SINGLE_VALUED = ("BYMINUTE", "BYSECOND")
 _RULE_PREFIX = "RRULE:"
 _COUNT = re.compile(r"(?<![A-Z])COUNT=(\d+)")
 _VALIDATION_START = datetime(2000, 1, 1, tzinfo=UTC)
@@ -60,6 +64,17 @@ def normalize_rule(rule: str) -> str:
             "recurrence must be NAME=VALUE parts separated by ';' including FREQ, "
             "such as FREQ=WEEKLY;BYDAY=MO",
         )
+    names = [part.split("=", 1)[0] for part in parts]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidTask("recurrence", f"{repeated[0]} appears more than once in the recurrence")
+    for part in parts:
+        name, value = part.split("=", 1)
+        if name in _SINGLE_VALUED and "," in value:
+            raise InvalidTask(
+                "recurrence",
+                f"{name} takes one value: recurrence more frequent than hourly is not supported",
+            )
     try:
         parsed = _parse(text, _VALIDATION_START)
     except InvalidTask:
@@ -70,6 +85,8 @@ def normalize_rule(rule: str) -> str:
         raise InvalidTask("recurrence", "recurrence more frequent than hourly is not supported")
     if parsed._count is not None and parsed._count < 1:
         raise InvalidTask("recurrence", "COUNT must be at least 1")
+    if not 1 <= parsed._interval <= _MAX_INTERVAL:
+        raise InvalidTask("recurrence", f"INTERVAL must be 1 to {_MAX_INTERVAL}")
     return text
 
 
@@ -88,6 +105,21 @@ def validate_time_zone(name: str) -> str:
 def _zone_names() -> frozenset[str]:
     names = files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
     return frozenset(names) - {"Factory"}
+
+
+def recurs(rule: str, due_at: datetime, time_zone: str = "UTC") -> bool:
+    """Whether the series has a date after its first task (COUNT aside: COUNT=1 only ends it).
+
+    A rule can be valid in form and never occur (FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30, or an
+    UNTIL before the due date). Walking such a rule costs seconds (dateutil tries every period
+    up to the year 9999): run this where the work is bounded (todo.compute), not on the loop.
+    """
+    local = due_at.astimezone(ZoneInfo(time_zone))
+    return _parse(_without_count(rule), local).after(local, inc=False) is not None
+
+
+def _without_count(rule: str) -> str:
+    return _COUNT.sub("", rule).strip(";").replace(";;", ";")
 
 
 def next_occurrence(
@@ -118,7 +150,7 @@ def _next_local(rule: str, due_at: datetime, now: datetime) -> Occurrence | None
         return None if nxt is None else Occurrence(nxt, rule)
 
     remaining = int(match.group(1))
-    open_ended = _parse(_COUNT.sub("", rule).strip(";").replace(";;", ";"), due_at)
+    open_ended = _parse(_without_count(rule), due_at)
     for index, candidate in enumerate(open_ended.xafter(due_at, inc=False), start=1):
         if index >= remaining:
             return None

@@ -152,7 +152,8 @@ class Relay:
         try:
             while not lost.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), timeout=LISTEN_CHECK_SECONDS)
+                    async with asyncio.timeout(LISTEN_CHECK_SECONDS):  # not wait_for: see _loop
+                        await lost.wait()
                 if not lost.is_set():
                     # A dead peer is not always noticed until the connection is used.
                     await asyncio.wait_for(conn.execute("SELECT 1"), timeout=5)
@@ -201,8 +202,11 @@ class Relay:
             await self._update_gauges()
             if published == self._batch_size:
                 continue  # more may be waiting
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # lands as its timeout expires, and the relay then outlived the shutdown.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wake.wait()
 
     async def _update_gauges(self) -> None:
         # At most once a second: the gauges are for dashboards, not worth a query per batch.

@@ -28,10 +28,14 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
     ]
+    # Plain tracebacks in both modes: the console renderer's default (rich, with every frame's
+    # locals) spent 10-20 s on one error with a large local, blocking the event loop meanwhile.
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     if json:
         shared.append(structlog.processors.format_exc_info)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -19,7 +20,6 @@ from todo.auth import tokens
 from todo.observability import metrics
 from todo.observability.logging import get_logger
 from todo.services.context import Context
-from todo.settings import Settings
 
 log = get_logger(__name__)
 
@@ -93,7 +93,9 @@ def _is_ping(text: str) -> bool:
     return isinstance(message, dict) and message.get("action") == "ping"
 
 
-async def serve_socket(ws: WebSocket, hub: Hub, settings: Settings) -> None:
+async def serve_socket(
+    ws: WebSocket, hub: Hub, authenticate: Callable[[str], Awaitable[int]]
+) -> None:
     """Authenticate, then hold the connection until the client leaves.
 
     The token comes in the first message, `{"action": "auth", "token": ...}`, within
@@ -103,7 +105,7 @@ async def serve_socket(ws: WebSocket, hub: Hub, settings: Settings) -> None:
     await ws.accept()
     token = ws.query_params.get("token") or await _auth_message(ws)
     try:
-        user_id = tokens.user_id_from(settings, token or "")
+        user_id = await authenticate(token or "")
     except tokens.InvalidToken:
         with contextlib.suppress(RuntimeError):
             await ws.close(code=CLOSE_UNAUTHORIZED, reason="invalid or expired token")

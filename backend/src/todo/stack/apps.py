@@ -53,6 +53,7 @@ def app_env(
     realtime_urls: list[str],
     record: Path | None,
     tokens: dict[str, str],
+    jwt_secret: str,
 ) -> dict[str, str]:
     env = child_env()
     env |= {
@@ -65,6 +66,7 @@ def app_env(
         "TODO_SMTP_HOST": config.smtp_host,
         "TODO_SMTP_PORT": str(config.smtp_port),
         "TODO_LOG_JSON": "true",
+        "TODO_JWT_SECRET": jwt_secret,
     }
     if service.public:
         env["TODO_REALTIME_URLS"] = ",".join(realtime_urls)
@@ -89,6 +91,7 @@ def build_instance(
     realtime_urls: list[str],
     run_dir: Path,
     tokens: dict[str, str],
+    jwt_secret: str,
 ) -> Instance:
     fill = {
         "todo": str(todo_executable()),
@@ -114,6 +117,7 @@ def build_instance(
             realtime_urls=realtime_urls,
             record=record,
             tokens=tokens,
+            jwt_secret=jwt_secret,
         ),
         cwd=run_dir,
         hint=f"run it by hand to see why: {' '.join(argv)} (with the env from the docs)",
@@ -144,13 +148,7 @@ async def start_instance(
         what=f"GET {inst.service.health_path} answered 200 on port {inst.app_port}",
         within=within,
     )
-    async with daprd_lock:
-        await inst.daprd.start()
-        took[inst.daprd.name] = await inst.daprd.wait_until(
-            http_ok(client, inst.dapr_url + "/v1.0/healthz", (204,)),
-            what=f"GET /v1.0/healthz answered 204 on port {inst.dapr.http}",
-            within=within,
-        )
+    took[inst.daprd.name] = await start_daprd(inst, client, daprd_lock, within)
     if inst.service.ready_path:
         await inst.app.wait_until(
             http_ok(client, inst.app_url + inst.service.ready_path, (200,)),
@@ -158,6 +156,18 @@ async def start_instance(
             within=within,
         )
     return took
+
+
+async def start_daprd(
+    inst: Instance, client: httpx.AsyncClient, daprd_lock: asyncio.Lock, within: float
+) -> float:
+    async with daprd_lock:
+        await inst.daprd.start()
+        return await inst.daprd.wait_until(
+            http_ok(client, inst.dapr_url + "/v1.0/healthz", (204,)),
+            what=f"GET /v1.0/healthz answered 204 on port {inst.dapr.http}",
+            within=within,
+        )
 
 
 async def stop_instance(inst: Instance) -> None:

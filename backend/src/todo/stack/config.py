@@ -42,9 +42,6 @@ class StackConfig:
     stub: bool = False  # every app is todo.stack.stub (launcher self-test)
     table: tuple[Service, ...] | None = None  # overrides services()
     extra_env: dict[str, str] = field(default_factory=dict)  # added to every app's environment
-    # DAPR_API_TOKEN (app -> its daprd) and APP_API_TOKEN (daprd -> app), fresh per run, as the
-    # chart sets them: daprd refuses API calls without the token, the apps refuse callbacks.
-    dapr_tokens: bool = True
     ready_timeout: float = 120.0
     say: Callable[[str], None] = _stderr
 

@@ -126,6 +126,17 @@ class Proc:
         with self.log.open("ab") as out:
             out.write(f"=== stopped {self.name} (exit {proc.returncode})\n".encode())
 
+    async def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would: no clean shutdown. An expected exit."""
+        proc = self._proc
+        if proc is None or proc.returncode is not None:
+            return
+        self.stopping = True
+        self._signal(signal.SIGKILL)
+        await proc.wait()
+        with self.log.open("ab") as out:
+            out.write(f"=== killed {self.name} (SIGKILL)\n".encode())
+
     def _signal(self, sig: int) -> None:
         assert self._proc is not None
         # the child leads its own process group: this reaches it and its own children only

@@ -18,7 +18,14 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
 
-from todo.stack.apps import Instance, build_instance, child_env, start_instance, stop_instance
+from todo.stack.apps import (
+    Instance,
+    build_instance,
+    child_env,
+    start_daprd,
+    start_instance,
+    stop_instance,
+)
 from todo.stack.config import Ports, StackConfig, allocate
 from todo.stack.dapr import DaprFiles, Expectation, consumer_expectations, render, scheduler_proc
 from todo.stack.errors import StackError
@@ -56,15 +63,13 @@ class Stack:
         self.tools: Tools
         self.files: DaprFiles
         self.database_url = ""
-        # The same pair for every app-id, like the chart's two Secrets.
-        self.tokens: dict[str, str] = (
-            {
-                "DAPR_API_TOKEN": secrets.token_urlsafe(32),
-                "APP_API_TOKEN": secrets.token_urlsafe(32),
-            }
-            if self.config.dapr_tokens
-            else {}
-        )
+        # The same pair for every app-id, like the chart's two Secrets (the apps refuse Dapr's
+        # calls without APP_API_TOKEN), and one JWT key for the api and the realtime gateways.
+        self.tokens: dict[str, str] = {
+            "DAPR_API_TOKEN": secrets.token_urlsafe(32),
+            "APP_API_TOKEN": secrets.token_urlsafe(32),
+        }
+        self.jwt_secret = secrets.token_urlsafe(48)
 
     # -- addresses ------------------------------------------------------------------------------
     @property
@@ -195,6 +200,7 @@ class Stack:
                 realtime_urls=realtime_urls,
                 run_dir=self.run_dir,
                 tokens=self.tokens,
+                jwt_secret=self.jwt_secret,
             )
         await self._step("apps + daprd", self._start_instances(list(self.instances.values())))
         if self.config.prometheus:
@@ -367,14 +373,45 @@ class Stack:
         await self.postgres.stop()
         await self.postgres.start()
 
+    async def kill(self, target: str) -> None:
+        """SIGKILL one part, as a crash would: "kafka", "scheduler", "postgres", an instance
+        (its app and its daprd), "<instance>.app" or "<instance>.daprd". heal() restarts it."""
+        name, _, part = target.partition(".")
+        if name in ("kafka", "scheduler", "postgres"):
+            procs = {
+                "kafka": self.kafka.proc if self.kafka else None,
+                "scheduler": self.scheduler,
+                "postgres": self.postgres.proc if self.postgres else None,
+            }
+            proc = procs[name]
+            assert proc is not None, f"the stack runs no {name}"
+            await proc.kill()
+            return
+        for inst in (self.instances[n] for n in self.instance_names(name)):
+            if part in ("", "daprd"):
+                await inst.daprd.kill()
+            if part in ("", "app"):
+                await inst.app.kill()
+
     async def heal(self) -> list[str]:
-        """Start again whatever is not running (Kafka, an app or its daprd); the names of what
-        was restarted. For test isolation: a test that stopped something and failed before
-        starting it again does not take the next tests down with it."""
+        """Start again whatever is not running (PostgreSQL, Kafka, the scheduler, an app or its
+        daprd); the names of what was restarted. After a fault, and for test isolation: a test
+        that stopped something and failed before starting it again does not take the next
+        tests down with it."""
         healed: list[str] = []
+        if self.postgres is not None and not self.postgres.proc.running:
+            await self.postgres.start()
+            healed.append("postgres")
         if self.kafka is not None and not self.kafka.proc.running:
             await self.start_kafka(wait_consumers=False)
             healed.append("kafka")
+        if self.scheduler is not None and not self.scheduler.running:
+            await self._start_scheduler()
+            healed.append("scheduler")
+        lone = [i for i in self.instances.values() if i.app.running and not i.daprd.running]
+        for inst in lone:  # the app lives on: its sidecar alone comes back, as in a pod
+            await start_daprd(inst, self._client, self._daprd_lock, self.config.ready_timeout)
+            healed.append(inst.daprd.name)
         broken = [i for i in self.instances.values() if not (i.app.running and i.daprd.running)]
         for inst in broken:
             await stop_instance(inst)  # a lone daprd or app: restart the pair

@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from todo import compute
 from todo.clock import utcnow
 from todo.domain import tasks as rules
-from todo.domain.errors import StaleVersion, TaskNotFound
+from todo.domain.errors import InvalidTask, StaleVersion, TaskNotFound
 from todo.domain.events import EventType, task_changed
 from todo.domain.queries import TaskQuery
-from todo.domain.recurrence import next_occurrence
+from todo.domain.recurrence import next_occurrence, recurs
 from todo.domain.tasks import Task
 from todo.observability import metrics
 from todo.storage.uow import UnitOfWork
@@ -37,11 +38,33 @@ async def _record(
     await uow.outbox.add(task_changed(task, event, now), now, traceparent)
 
 
+async def _ensure_recurs(task: Task) -> None:
+    """Refuse a rule that never occurs after the task's due date (or takes too long to tell)."""
+    if task.recurrence is None or task.due_at is None:
+        return
+    try:
+        found = await compute.run(recurs, task.recurrence, task.due_at, task.time_zone)
+    except compute.ComputationTooLong:
+        raise InvalidTask(
+            "recurrence", "recurrence takes too long to work out; use a simpler rule"
+        ) from None
+    if not found:
+        raise InvalidTask(
+            "recurrence",
+            "recurrence never occurs after the task's due date; "
+            "check its BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYSETPOS and UNTIL parts",
+        )
+
+
+_SERIES_FIELDS = frozenset({"recurrence", "due_at", "time_zone"})
+
+
 async def create_task(
     uow: UnitOfWork, user_id: int, values: dict[str, Any], traceparent: str | None = None
 ) -> Task:
     now = utcnow()
     task = rules.new_task(user_id, values, now)
+    await _ensure_recurs(task)
     if task.recurrence is not None:
         task.series_id = str(uuid.uuid4())
     async with uow:
@@ -83,6 +106,8 @@ async def update_task(
         changed = rules.update(task, changes, now)
         if changed is None:
             return task
+        if _SERIES_FIELDS & changes.keys():
+            await _ensure_recurs(changed)
         await uow.tasks.save(changed, task.version)
         await _record(uow, changed, EventType.updated, now, traceparent)
         await uow.commit()
@@ -143,7 +168,17 @@ async def create_next_occurrence(
         task = await _load(uow, user_id, task_id, None)
         if task.recurrence is None or task.due_at is None or task.series_id is None:
             return None
-        occurrence = next_occurrence(task.recurrence, task.due_at, now, task.time_zone)
+        try:
+            # Bounded: a rule stored before input validation tightened could walk for ever.
+            occurrence = await compute.run(
+                next_occurrence, task.recurrence, task.due_at, now, task.time_zone
+            )
+        except compute.ComputationTooLong:
+            raise InvalidTask(
+                "recurrence",
+                f"the next occurrence of task {task_id} ({task.recurrence}) took too long to "
+                "work out; the series stops here",
+            ) from None
         if occurrence is None:
             return None
         existing = await uow.tasks.find_in_series(task.series_id, occurrence.due_at)

@@ -20,6 +20,7 @@ from todo.api import errors
 from todo.api.internal import audit_router, require_app_token
 from todo.api.middleware import RequestContext
 from todo.api.routes import health
+from todo.auth.keys import ensure_secrets
 from todo.observability import tracing
 from todo.observability.logging import get_logger
 from todo.services import reminders
@@ -39,6 +40,7 @@ CALLBACK = [Depends(require_app_token)]
 
 
 def create_worker_app(settings: Settings, role: str) -> FastAPI:
+    settings = ensure_secrets(settings)
     tracing.configure(settings, role)
 
     @asynccontextmanager
@@ -92,7 +94,7 @@ def create_worker_app(settings: Settings, role: str) -> FastAPI:
         @app.websocket("/ws")
         async def ws(socket: WebSocket) -> None:
             runtime: bootstrap.Runtime = socket.app.state.runtime
-            await serve_socket(socket, runtime.hub, runtime.settings)
+            await serve_socket(socket, runtime.hub, runtime.auth.user_id)
 
     if role == "audit":
         app.include_router(audit_router)
