@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 import websockets
 
@@ -139,3 +140,23 @@ def test_socket_auth_by_first_message_and_ping_pong(tmp_path: Path) -> None:
         assert asyncio.run(refused(json.dumps({"action": "auth", "token": "forged"}))) == 4401
         assert asyncio.run(refused(json.dumps({"action": "ping"}))) == 4401
         assert asyncio.run(refused("[" * 2000 + "]" * 2000)) == 4401  # nested junk: no crash
+
+
+def test_a_token_of_no_account_closes_with_4401(tmp_path: Path) -> None:
+    """Signed with the server's own key, but for a user id that does not exist (or a number
+    the database cannot hold): refused like a forged one, not a socket for nobody."""
+    key = "k" * 48
+    url = f"sqlite+aiosqlite:///{tmp_path}/todo.db"
+    with running_server(url, tmp_path / "server.log", TODO_JWT_SECRET=key) as base:
+
+        async def refused(sub: str) -> int | None:
+            claims = {"sub": sub, "aud": "todo-api", "exp": datetime.now(UTC) + timedelta(hours=1)}
+            token = jwt.encode(claims, key, algorithm="HS256")
+            async with websockets.connect(f"{base.replace('http', 'ws')}/ws") as ws:
+                await ws.send(json.dumps({"action": "auth", "token": token}))
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    await asyncio.wait_for(ws.recv(), 5)
+                return ws.close_code
+
+        for sub in ("987654321", str(2**64), "-5"):
+            assert asyncio.run(refused(sub)) == 4401, sub

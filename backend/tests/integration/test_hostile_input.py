@@ -112,6 +112,21 @@ async def test_an_expensive_rule_does_not_stall_other_requests(
     assert_problem(await slow, 422)
 
 
+async def test_password_hashing_does_not_stall_other_requests(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    """Argon2 is slow on purpose; logins are hashed off the event loop."""
+    wrong = {"email": user.email, "password": "not the password"}
+    logins = asyncio.gather(*(client.post("/api/auth/login", json=wrong) for _ in range(3)))
+    answered = 0
+    while not logins.done():
+        assert (await client.get("/healthz")).status_code == 200
+        answered += 1
+        await asyncio.sleep(0.01)
+    assert answered >= 3, "the event loop was blocked while passwords were verified"
+    assert {r.status_code for r in await logins} == {401}
+
+
 # --- text a database cannot store -----------------------------------------------------------
 
 SURROGATES = ["\ud800", "a\udfffb", "\udc00\ud800", "x\x00y"]
