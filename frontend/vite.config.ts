@@ -26,5 +26,8 @@ export default defineConfig({
     pool: "threads",
     maxWorkers: 2,
     restoreMocks: true,
+    // Dialog tests type whole forms with user-event: about 1 s on a quiet machine, over 5 s
+    // (Vitest's default limit) on a busy 2-core one (a cold CI run timed out there).
+    testTimeout: 20_000,
   },
 });

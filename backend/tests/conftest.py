@@ -17,7 +17,7 @@ from todo.observability.logging import configure as configure_logging
 
 # The console renderer of `make run`, as the product configures it: structlog's own default
 # renders every frame's locals, which costs seconds per traceback.
-configure_logging("INFO", json=False)
+configure_logging("WARNING", json=False)
 
 
 @pytest.fixture(scope="session")

@@ -184,6 +184,15 @@ class Effects:
             + sum(1 for t in done.reminders if self.emails.get(t, 0) > 1)
         )
 
+    def report(self, done: Round) -> str:
+        """Which effects are missing or doubled, for the failure message."""
+        return (
+            f"created events {[(t, self.created_events.get(t, 0)) for t in done.created if self.created_events.get(t, 0) != 1]}; "
+            f"series {[(s, self.series_sizes.get(s, 0)) for s in done.recurring.values() if self.series_sizes.get(s, 0) != 2]}; "
+            f"emails {[(t, n) for t, n in self.emails.items() if n != 1]}; "
+            f"outbox pending {self.outbox_pending}"
+        )
+
     def complete(self, done: Round) -> bool:
         return self.lost(done) == 0 and self.outbox_pending == 0
 

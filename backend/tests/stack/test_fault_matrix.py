@@ -121,8 +121,8 @@ async def test_fault_under_load_loses_and_duplicates_nothing(
 
     events = len(done.created) + len(done.recurring) + len(done.reminders)
     report.append(Row(fault, events, final.lost(done), final.duplicated(done), recovered))
-    assert final.lost(done) == 0, final
-    assert final.duplicated(done) == 0, final
+    assert final.lost(done) == 0, final.report(done)
+    assert final.duplicated(done) == 0, final.report(done)
     assert final.outbox_pending == 0
     dead_after = await asyncio.to_thread(dead_letter_counts, client.kafka)
     assert dead_after == dead_before, "events were dead-lettered"

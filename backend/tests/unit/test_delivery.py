@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from todo.messaging.ports import Subscription
+from todo.domain.errors import InvalidTask
+from todo.messaging.dapr import DaprError
+from todo.messaging.ports import Subscription, Unprocessable
 from todo.workers import delivery
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -49,7 +52,7 @@ async def test_each_entry_gets_its_own_status_in_order() -> None:
             {"entryId": "b", "status": "RETRY"},
             {"entryId": "c", "status": "SUCCESS"},
             {"entryId": "d", "status": "SUCCESS"},
-            {"entryId": "e", "status": "RETRY"},
+            {"entryId": "e", "status": "DROP"},  # malformed: dead-lettered at once
         ]
     }
     assert [n for n, _ in seen] == [1, 2, 3, 4]
@@ -70,7 +73,7 @@ async def test_single_delivery_and_bulk_detection() -> None:
     subs = _subs(seen)
     assert await delivery.deliver(subs, {"data": {"n": 1}}, ctx=None) == "SUCCESS"  # type: ignore[arg-type]
     assert await delivery.deliver(subs, {"data": {"fail": 1}}, ctx=None) == "RETRY"  # type: ignore[arg-type]
-    assert await delivery.deliver(subs, None, ctx=None) == "RETRY"  # type: ignore[arg-type]
+    assert await delivery.deliver(subs, None, ctx=None) == "DROP"  # type: ignore[arg-type]
     assert delivery.is_bulk({"entries": []}) and not delivery.is_bulk({"data": {}})
 
 
@@ -93,3 +96,26 @@ def test_one_status_for_every_entry() -> None:
             {"entryId": "", "status": "DROP"},
         ]
     }
+
+
+async def test_an_event_at_fault_is_dropped_to_the_dead_letter_topic_at_once() -> None:
+    """DROP (Dapr forwards it to the dead-letter topic) for what retries cannot fix; RETRY,
+    for minutes, for a dependency that is away (the api restarting, the database)."""
+    failures: list[Exception] = [
+        Unprocessable("the api refused it"),
+        InvalidTask("recurrence", "cannot be worked out"),
+        KeyError("task_id"),
+        TypeError("list indices must be integers"),
+        DaprError("next occurrence via the api failed", httpx.Response(500)),
+        httpx.ConnectError("refused"),
+        OSError("connection reset"),
+    ]
+    statuses = []
+    for failure in failures:
+
+        async def handler(_event: dict[str, Any], _ctx: Any, failure: Exception = failure) -> None:
+            raise failure
+
+        subs = [Subscription("unit", "task-events", handler)]
+        statuses.append(await delivery.deliver(subs, {"data": {"n": 1}}, ctx=None))  # type: ignore[arg-type]
+    assert statuses == ["DROP"] * 4 + ["RETRY"] * 3

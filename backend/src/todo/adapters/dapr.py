@@ -9,6 +9,7 @@ from todo.clock import utcnow
 from todo.domain.errors import TaskNotFound
 from todo.domain.events import Message
 from todo.messaging.dapr import DaprError, Sidecar
+from todo.messaging.ports import Unprocessable
 
 API_APP_ID = "api"
 AUDIT_APP_ID = "audit"
@@ -35,7 +36,10 @@ class DaprTaskCommands:
             return None
         if response.status_code == 404:
             raise TaskNotFound(f"task {task_id} does not exist")
-        if response.status_code != 200:
+        if response.status_code == 422:
+            # The api refused this event's task for good (its rule cannot be worked out).
+            raise Unprocessable(f"the api refused the next occurrence: {response.text[:300]}")
+        if response.status_code != 200:  # the api or its sidecar is away: retried
             raise DaprError("next occurrence via the api failed", response)
         body: dict[str, Any] = response.json()
         return body

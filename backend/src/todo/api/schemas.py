@@ -49,6 +49,13 @@ def _storable(value: str) -> str:
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+def _storable_if_text(value: Any) -> Any:
+    # Before another type's own validation (EmailStr): anything but a string is its business.
+    return _storable(value) if isinstance(value, str) else value
+
+
 # Every string a request carries is one of these.
 Text = Annotated[str, AfterValidator(_storable)]
 Title = Annotated[Text, Field(min_length=1, max_length=rules.TITLE_MAX)]
@@ -85,7 +92,7 @@ class Request(BaseModel):
 
 
 class SignupIn(Request):
-    email: Annotated[EmailStr, BeforeValidator(_storable)] = Field(max_length=320)
+    email: Annotated[EmailStr, BeforeValidator(_storable_if_text)] = Field(max_length=320)
     password: Text = Field(min_length=PASSWORD_MIN, max_length=256)
     name: Text = Field(default="", max_length=200)
 

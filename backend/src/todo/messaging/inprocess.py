@@ -1,8 +1,9 @@
 """The embedded transport: the relay hands each event straight to in-process subscribers.
 
 Delivery mirrors a broker with one consumer group per service: every subscription of a topic
-gets every event, retried with backoff, and given up (dead-lettered: logged and counted) after
-the last attempt, so one poison event does not stop the pipeline.
+gets every event, retried with backoff, and given up (dead-lettered: logged with the reason and
+counted) after the last attempt, or at once when the event itself is at fault, so one poison
+event does not stop the pipeline.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 from collections.abc import Sequence
 
 from todo.messaging import consume
-from todo.messaging.ports import Subscription
+from todo.messaging.ports import Subscription, is_permanent
 from todo.observability import metrics
 from todo.observability.logging import get_logger
 from todo.services.context import Context
@@ -42,11 +43,15 @@ class InProcessPublisher:
         return {m.id for m in messages}
 
     async def _deliver(self, sub: Subscription, message: PendingMessage) -> None:
+        reason = ""
         for attempt in range(1, self._attempts + 1):
             try:
                 await consume.handle(sub, message.payload, self._ctx, message.traceparent)
                 return
-            except Exception:  # any failure: retried, then dead-lettered
+            except Exception as exc:  # retried, then dead-lettered; at once when pointless
+                reason = f"{type(exc).__name__}: {exc}"[:300]
+                if is_permanent(exc):
+                    break
                 if attempt < self._attempts:
                     metrics.EVENTS_RETRIED.labels(sub.consumer, sub.topic).inc()
                     await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
@@ -56,5 +61,6 @@ class InProcessPublisher:
             consumer=sub.consumer,
             topic=sub.topic,
             event_id=message.payload.get("event_id"),
-            attempts=self._attempts,
+            attempts=attempt,
+            reason=reason,
         )

@@ -138,6 +138,10 @@ class KafkaBroker:
             raise fmt.error(f"kafka storage format failed (exit {code})")
 
     async def start(self, within: float = 90) -> float:
+        # A fresh admin client for every start: librdkafka's did not recover from the broker
+        # going away, stopped or killed (it answered nothing but errors after the restart).
+        await self.admin.close()
+        self.admin = make_admin(self.libs, self.bootstrap, self._admin_log)
         await self.proc.start()
         await self.proc.wait_until(port_open(self.port), what=f"port {self.port}", within=within)
         return await self.proc.wait_until(
@@ -151,8 +155,4 @@ class KafkaBroker:
             raise self.proc.error(str(e)) from e
 
     async def stop(self) -> None:
-        await self.admin.close()
-        # a fresh client for the next start: librdkafka's admin client did not recover from
-        # the broker going away (it answered nothing but errors after the restart)
-        self.admin = make_admin(self.libs, self.bootstrap, self._admin_log)
         await self.proc.stop()

@@ -4,9 +4,10 @@ Dapr delivers a subscription's events either one per request (the CloudEvent is 
 with `bulkSubscribe` on the Subscription, up to maxMessagesCount per request:
 `{"entries": [{"entryId", "event": <CloudEvent>, ...}], "topic", ...}`, answered with one status
 per entry. Each entry is handled on its own, in order: a failing entry is RETRY (Dapr's
-resiliency policy retries only the failed entries, then dead-letters them) and the others
-still succeed. That is safe because every handler is idempotent and tolerates an older event
-arriving after a newer one (versions, event ids, series keys).
+resiliency policy retries only the failed entries, for minutes, then dead-letters them), or
+DROP when the event itself is at fault (messaging.ports.is_permanent: Dapr dead-letters it at
+once), and the others still succeed. That is safe because every handler is idempotent and
+tolerates an older event arriving after a newer one (versions, event ids, series keys).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from typing import Any
 
 from todo.messaging import consume
-from todo.messaging.ports import Subscription
+from todo.messaging.ports import Subscription, is_permanent
 from todo.observability import metrics
 from todo.observability.logging import get_logger
 from todo.services.context import Context
@@ -45,7 +46,15 @@ async def deliver(
         for sub in subs:
             await consume.handle(sub, event, ctx, traceparent)
     except Exception as exc:
-        log.warning("event will be retried", topic=topic, error=str(exc)[:300])
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        if is_permanent(exc):
+            # DROP: Dapr forwards the event to the subscription's dead-letter topic at once,
+            # instead of retrying for minutes what can never succeed.
+            log.error("event dead-lettered", topic=topic, reason=reason)
+            for sub in subs:
+                metrics.EVENTS_DEAD_LETTERED.labels(sub.consumer, topic).inc()
+            return DROP
+        log.warning("event will be retried", topic=topic, error=reason)
         for sub in subs:
             metrics.EVENTS_RETRIED.labels(sub.consumer, topic).inc()
         return RETRY
