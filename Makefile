@@ -84,7 +84,7 @@ soak: setup tools
 
 # The fault matrix of the stack tests, its table written for docs/RELIABILITY.md.
 reliability: setup tools
-	@TODO_RELIABILITY_TABLE=$(CURDIR)/docs/reliability/fault-matrix.md $(PYTEST) tests/stack/test_fault_matrix.py
+	@export TODO_RELIABILITY_TABLE=$(CURDIR)/docs/reliability/fault-matrix.md; $(PYTEST) tests/stack/test_fault_matrix.py
 
 lint: setup
 	@echo "==> ruff"
