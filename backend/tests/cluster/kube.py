@@ -1,0 +1,84 @@
+"""kubectl against the local control plane, and the few queries the cluster tests share."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FIELD_MANAGER = "todo-cluster-test"
+
+
+@dataclass(frozen=True)
+class Kube:
+    kubectl: Path
+    kubeconfig: Path
+
+    def run(
+        self, *args: str | Path, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.kubectl), f"--kubeconfig={self.kubeconfig}", *map(str, args)]
+        proc = subprocess.run(
+            cmd, input=stdin, capture_output=True, text=True, check=False, timeout=120
+        )
+        if check and proc.returncode:
+            raise AssertionError(
+                f"{' '.join(cmd[2:])} failed ({proc.returncode}):\n{proc.stderr}{proc.stdout}"
+            )
+        return proc
+
+    def apply(
+        self, docs: list[dict[str, Any]] | str, *extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        """A real server-side apply (strict field validation: unknown fields are errors)."""
+        text = docs if isinstance(docs, str) else yaml.safe_dump_all(docs)
+        return self.run(
+            "apply", "--server-side", f"--field-manager={FIELD_MANAGER}", "--validate=strict",
+            "-f", "-", *extra, stdin=text,
+        )  # fmt: skip
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "-o", "json").stdout)
+
+    def items(self, kind: str, namespace: str, *args: str) -> list[dict[str, Any]]:
+        return list(self.json("get", kind, "-n", namespace, *args)["items"])
+
+    def namespace(self, name: str) -> str:
+        """A fresh namespace with no Pod Security labels: the cluster default (restricted) holds."""
+        self.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}])
+        return name
+
+    def wait_for(self, what: str, predicate: Any, timeout: float = 60) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            time.sleep(0.5)
+
+
+def ref(doc: dict[str, Any]) -> str:
+    """kind.version.group for kubectl: unambiguous even when two groups share a kind name."""
+    api = doc["apiVersion"]
+    return f"{doc['kind']}.{api.split('/')[1]}.{api.split('/')[0]}" if "/" in api else doc["kind"]
+
+
+def pod_security_warnings(stderr: str) -> list[str]:
+    """The apiserver's `warn` mode: a pod template that would violate the level is named here."""
+    return [line for line in stderr.splitlines() if "PodSecurity" in line]
+
+
+def failed_creates(kube: Kube, namespace: str) -> list[str]:
+    """FailedCreate events: how a controller reports that admission refused its pods."""
+    events = kube.items("events", namespace, "--field-selector=reason=FailedCreate")
+    return [
+        f"{e['involvedObject']['kind']}/{e['involvedObject']['name']}: {e['message']}"
+        for e in events
+    ]

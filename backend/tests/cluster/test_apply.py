@@ -1,0 +1,102 @@
+"""Every shipped object, applied for real (server-side, strict) to the local kube-apiserver.
+
+Each values combination the chart checks render (tests/chart/tools.RENDERS) goes into its own
+namespace, hooks and `helm test` pods included (helm template renders them as plain objects).
+The controller-manager then makes the Deployments' and Jobs' pods: each must be admitted under
+Pod Security `restricted` (no node runs them; admission happens at creation). The rendered
+examples in dapr/ and kafka/ are applied as they are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.chart import tools
+from tests.cluster.kube import Kube, failed_creates, pod_security_warnings, ref
+
+REPO = tools.REPO
+
+
+def render(helm: Path, name: str, namespace: str) -> list[dict[str, Any]]:
+    proc = tools.run(
+        [
+            helm,
+            "template",
+            tools.RELEASE,
+            tools.CHART,
+            "--namespace",
+            namespace,
+            *tools.helm_args(name),
+        ]
+    )
+    assert proc.returncode == 0, f"helm template ({name}) failed:\n{proc.stderr}"
+    return [d for d in yaml.safe_load_all(proc.stdout) if d]
+
+
+def expected_pods(docs: list[dict[str, Any]]) -> int:
+    """Pods the controllers must create: Deployment replicas (1 when an HPA owns the count),
+    one per Job, plus the bare Pods (helm test) created by the apply itself."""
+    total = 0
+    for d in docs:
+        if d["kind"] == "Deployment":
+            total += d["spec"].get("replicas", 1)
+        elif d["kind"] == "Job":
+            total += d["spec"].get("parallelism", 1)
+        elif d["kind"] == "Pod":
+            total += 1
+    return total
+
+
+@pytest.mark.parametrize("name", list(tools.RENDERS))
+def test_chart_is_accepted_and_its_pods_admitted(
+    name: str, helm: Path, kube: Kube, crds: list[str]
+) -> None:
+    ns = kube.namespace(f"render-{name}")
+    docs = render(helm, name, ns)
+    applied = kube.apply(docs)
+    assert not pod_security_warnings(applied.stderr), applied.stderr
+
+    for d in docs:  # every object is stored as sent (kind, name, namespace)
+        got = kube.json("get", ref(d), d["metadata"]["name"], "-n", ns)
+        assert got["metadata"]["namespace"] == ns
+
+    want = expected_pods(docs)
+    assert want > 0
+    kube.wait_for(
+        f"{want} pods in {ns} (controllers: {failed_creates(kube, ns)})",
+        lambda: len(kube.items("pods", ns)) >= want or failed_creates(kube, ns),
+        timeout=90,
+    )
+    assert failed_creates(kube, ns) == []
+    assert len(kube.items("pods", ns)) == want
+
+
+def _docs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+EXAMPLES = sorted(
+    [
+        *(REPO / "dapr" / "components").glob("*.yaml"),
+        *(REPO / "dapr" / "config").glob("*.yaml"),
+        *(REPO / "kafka").glob("*.yaml"),
+        *(REPO / "kafka" / "cluster").glob("*.yaml"),
+        REPO / "scripts" / "cloud" / "manifests" / "cluster-issuers.yaml",
+    ]
+)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: str(p.relative_to(REPO)))
+def test_shipped_manifest_is_accepted(path: Path, kube: Kube, crds: list[str]) -> None:
+    docs = _docs(path)
+    assert docs, f"{path} holds no objects"
+    for ns in sorted({d["metadata"].get("namespace", "") for d in docs} - {""}):
+        kube.namespace(ns)
+    kube.apply(docs)
+    for d in docs:
+        args = ["-n", d["metadata"]["namespace"]] if d["metadata"].get("namespace") else []
+        kube.json("get", ref(d), d["metadata"]["name"], *args)
