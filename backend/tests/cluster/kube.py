@@ -51,6 +51,15 @@ class Kube:
     def namespace(self, name: str) -> str:
         """A fresh namespace with no Pod Security labels: the cluster default (restricted) holds."""
         self.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}])
+        # Pods are refused until the controller-manager has made the namespace's `default`
+        # ServiceAccount (ServiceAccount admission), so a namespace is ready once it exists.
+        self.wait_for(
+            f"serviceaccount {name}/default",
+            lambda: (
+                self.run("get", "serviceaccount", "default", "-n", name, check=False).returncode
+                == 0
+            ),
+        )
         return name
 
     def wait_for(self, what: str, predicate: Any, timeout: float = 60) -> Any:

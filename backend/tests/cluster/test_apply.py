@@ -9,6 +9,7 @@ examples in dapr/ and kafka/ are applied as they are.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from tests.chart import tools
-from tests.cluster.kube import Kube, failed_creates, pod_security_warnings, ref
+from tests.cluster.kube import Kube, failed_creates, pod_security_warnings
 
 REPO = tools.REPO
 
@@ -38,12 +39,20 @@ def render(helm: Path, name: str, namespace: str) -> list[dict[str, Any]]:
 
 
 def expected_pods(docs: list[dict[str, Any]]) -> int:
-    """Pods the controllers must create: Deployment replicas (1 when an HPA owns the count),
-    one per Job, plus the bare Pods (helm test) created by the apply itself."""
+    """Pods the controllers must create: each Deployment's replicas, or its HPA's minReplicas
+    (the HPA controller scales up to it: no metrics here), one per Job, plus the bare Pods
+    (helm test) created by the apply itself."""
+    hpa_min = {
+        d["spec"]["scaleTargetRef"]["name"]: d["spec"].get("minReplicas", 1)
+        for d in docs
+        if d["kind"] == "HorizontalPodAutoscaler"
+        and d["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+    }
     total = 0
     for d in docs:
         if d["kind"] == "Deployment":
-            total += d["spec"].get("replicas", 1)
+            name = d["metadata"]["name"]
+            total += max(d["spec"].get("replicas", 1), hpa_min.get(name, 0))
         elif d["kind"] == "Job":
             total += d["spec"].get("parallelism", 1)
         elif d["kind"] == "Pod":
@@ -60,16 +69,19 @@ def test_chart_is_accepted_and_its_pods_admitted(
     applied = kube.apply(docs)
     assert not pod_security_warnings(applied.stderr), applied.stderr
 
-    for d in docs:  # every object is stored as sent (kind, name, namespace)
-        got = kube.json("get", ref(d), d["metadata"]["name"], "-n", ns)
-        assert got["metadata"]["namespace"] == ns
+    stored = json.loads(
+        kube.run("get", "-f", "-", "-o", "json", stdin=yaml.safe_dump_all(docs)).stdout
+    )
+    sent = sorted((d["kind"], d["metadata"]["name"]) for d in docs)
+    assert sorted((o["kind"], o["metadata"]["name"]) for o in stored["items"]) == sent
+    assert {o["metadata"]["namespace"] for o in stored["items"]} == {ns}
 
     want = expected_pods(docs)
     assert want > 0
     kube.wait_for(
         f"{want} pods in {ns} (controllers: {failed_creates(kube, ns)})",
         lambda: len(kube.items("pods", ns)) >= want or failed_creates(kube, ns),
-        timeout=90,
+        timeout=120,
     )
     assert failed_creates(kube, ns) == []
     assert len(kube.items("pods", ns)) == want
@@ -97,6 +109,9 @@ def test_shipped_manifest_is_accepted(path: Path, kube: Kube, crds: list[str]) -
     for ns in sorted({d["metadata"].get("namespace", "") for d in docs} - {""}):
         kube.namespace(ns)
     kube.apply(docs)
-    for d in docs:
-        args = ["-n", d["metadata"]["namespace"]] if d["metadata"].get("namespace") else []
-        kube.json("get", ref(d), d["metadata"]["name"], *args)
+    stored = json.loads(
+        kube.run("get", "-f", "-", "-o", "json", stdin=yaml.safe_dump_all(docs)).stdout
+    )
+    assert sorted((o["kind"], o["metadata"]["name"]) for o in stored["items"]) == sorted(
+        (d["kind"], d["metadata"]["name"]) for d in docs
+    )

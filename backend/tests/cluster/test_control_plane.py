@@ -93,3 +93,32 @@ def test_rbac_is_on(kube: Kube) -> None:
         kube.run("auth", "can-i", "list", "pods", "-n", ns, who, check=False).stdout.strip() == "no"
     )
     assert kube.run("get", "pods", "-n", ns, who, check=False).returncode != 0
+
+
+def test_unknown_fields_are_refused(kube: Kube, crds: list[str]) -> None:
+    """The applies are strict: a field the schema does not know fails, in a built-in kind and in
+    a CRD (Dapr's), so "accepted" in the other tests means "every field understood"."""
+    ns = kube.namespace("strict-proof")
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s", "namespace": ns},
+        "spec": {"ports": [{"port": 80, "targetPot": 8080}]},
+    }
+    component = {
+        "apiVersion": "dapr.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {"name": "c", "namespace": ns},
+        "spec": {"type": "pubsub.kafka", "version": "v1", "metdata": []},
+    }
+    for doc, field in ((service, "targetPot"), (component, "metdata")):
+        proc = kube.run(
+            "apply",
+            "--server-side",
+            "--validate=strict",
+            "-f",
+            "-",
+            stdin=json.dumps(doc),
+            check=False,
+        )
+        assert proc.returncode != 0 and field in proc.stderr, proc.stderr

@@ -153,6 +153,12 @@ class ControlPlane:
         self.kubeconfig = self.pki.kubeconfig("admin", self.server)
         self._wait_https(f"{self.server}/readyz", "kube-apiserver", 60)
 
+    def _serving_flags(self) -> list[str]:
+        """The controllers serve /healthz with the apiserver's loopback certificate (our CA),
+        rather than a self-signed one made at start, so readiness checks verify TLS."""
+        crt, key = self.pki.serving
+        return [f"--tls-cert-file={crt}", f"--tls-private-key-file={key}"]
+
     def _start_controllers(self, kube: Path) -> None:
         cm, sched = free_port(), free_port()
         self.ports.update(controller_manager=cm, scheduler=sched)
@@ -161,10 +167,12 @@ class ControlPlane:
             [
                 kube / "kube-controller-manager",
                 f"--kubeconfig={self.pki.kubeconfig('system:kube-controller-manager', self.server)}",
-                "--bind-address=127.0.0.1", f"--secure-port={cm}", f"--cert-dir={self.root / 'cm'}",
+                "--bind-address=127.0.0.1", f"--secure-port={cm}", *self._serving_flags(),
                 "--leader-elect=false", "--use-service-account-credentials=true",
                 f"--service-account-private-key-file={self.pki.sa_key}",
                 f"--root-ca-file={self.pki.ca}", "--profiling=false",
+                # The HPAs scale their Deployments to minReplicas within seconds, not 15 s.
+                "--horizontal-pod-autoscaler-sync-period=2s",
             ],
         )  # fmt: skip
         self._spawn(
@@ -173,9 +181,12 @@ class ControlPlane:
                 kube / "kube-scheduler",
                 f"--kubeconfig={self.pki.kubeconfig('system:kube-scheduler', self.server)}",
                 "--bind-address=127.0.0.1", f"--secure-port={sched}", "--leader-elect=false",
+                *self._serving_flags(),
                 "--profiling=false",
             ],
         )  # fmt: skip
+        for name, port in (("kube-controller-manager", cm), ("kube-scheduler", sched)):
+            self._wait_https(f"https://127.0.0.1:{port}/healthz", name, 60)
 
     # ---- readiness -----------------------------------------------------------------------
 
