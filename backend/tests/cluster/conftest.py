@@ -1,4 +1,7 @@
-"""One local control plane per test session, with the CRDs every shipped object needs.
+"""One local control plane for this package's tests, with the CRDs every shipped object needs.
+
+Package scope: under `make test` the plane stops once tests/cluster is done, not at the end
+of the whole session.
 
 Tools come from scripts/tools (kubernetes.sh, etcd.sh, helm.sh, k8s-schemas.sh), built once
 into $TODO_CACHE by `make tools` or `make cluster-check`; a missing one fails the session with
@@ -21,7 +24,7 @@ from tests.cluster.release import Helm, finishing_hook_pods
 from tests.support.kubeplane import ControlPlane, kube_bin
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def plane() -> Iterator[ControlPlane]:
     try:
         started = ControlPlane.start()
@@ -31,12 +34,12 @@ def plane() -> Iterator[ControlPlane]:
     started.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def kube(plane: ControlPlane) -> Kube:
     return Kube(kube_bin() / "kubectl", plane.kubeconfig)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def helm() -> Path:
     return tools.go_tool("helm")
 
@@ -53,7 +56,7 @@ def crd_sources() -> tuple[Path, Path]:
 PROMOP_KINDS = ("podmonitors", "servicemonitors", "prometheusrules")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def crds(kube: Kube) -> list[str]:
     """Install the CRDs and wait until the apiserver serves them; returns their names."""
     dapr, promop = crd_sources()
@@ -74,7 +77,7 @@ def crds(kube: Kube) -> list[str]:
 RELEASE_NS = "release"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def release(
     kube: Kube, helm: Path, plane: ControlPlane, crds: list[str]
 ) -> tuple[Helm, str, list[str]]:

@@ -41,9 +41,11 @@ def finishing_hook_pods(kube: Kube, namespace: str) -> Iterator[list[str]]:
             for pod in kube.items("pods", namespace):
                 name = pod["metadata"]["name"]
                 if _is_hook_pod(pod) and pod["status"].get("phase") == "Pending":
-                    kube.run("patch", "pod", name, "-n", namespace, "--subresource=status",
-                             "--type=merge", "-p", SUCCEEDED)  # fmt: skip
-                    done.append(name)
+                    # check=False: Helm may delete the pod between the list and the patch.
+                    patched = kube.run("patch", "pod", name, "-n", namespace, "--subresource=status",
+                                       "--type=merge", "-p", SUCCEEDED, check=False)  # fmt: skip
+                    if patched.returncode == 0:
+                        done.append(name)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
