@@ -9,14 +9,16 @@ any fresh ServiceAccount has (discovery, self-reviews).
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.chart import tools
 from tests.cluster.kube import Kube
 from tests.cluster.release import Helm
+from tests.cluster.test_apply import render
 
 Rule = tuple[str, str, str, str]  # verb, apiGroup, resource, resourceName ("" = any)
 
@@ -59,19 +61,18 @@ def needs(docs: list[dict[str, Any]]) -> dict[str, set[Rule]]:
 
 
 def granted(kube: Kube, ns: str, sa: str) -> set[Rule]:
-    """What the apiserver's authorizer lists for `sa` in `ns` (a SelfSubjectRulesReview made
-    as that ServiceAccount: `kubectl auth can-i --list` as data)."""
+    """What the apiserver's authorizer lists for `sa` in `ns`: a SelfSubjectRulesReview made as
+    that ServiceAccount (`kubectl auth can-i --list --as=...`, as data). The apiserver adds the
+    ServiceAccount's groups to an impersonated ServiceAccount user itself."""
     review = {
         "apiVersion": "authorization.k8s.io/v1",
         "kind": "SelfSubjectRulesReview",
         "spec": {"namespace": ns},
     }
-    # --validate=false: kubectl's own schema check would list CRDs as `sa`, which it may not.
-    as_sa = f"--as=system:serviceaccount:{ns}:{sa}"
-    out = kube.run(
-        "create", "--validate=false", "-f", "-", "-o", "json", as_sa, stdin=json.dumps(review)
-    )
-    status = json.loads(out.stdout)["status"]
+    user = f"system:serviceaccount:{ns}:{sa}"
+    status = kube.create_as(user, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", review)[
+        "status"
+    ]
     # The Node authorizer cannot list rules and says so (incomplete); it only ever authorizes
     # system:node:<name> users, never a ServiceAccount, so RBAC's list is the whole answer.
     error = status.get("evaluationError", "")
@@ -102,16 +103,33 @@ def test_the_release_has_secret_readers(release: tuple[Helm, str, list[str]]) ->
     assert readers == ["todo-app-notifier", "todo-app-reminders"], wanted
 
 
-def test_each_service_account_has_exactly_what_it_needs(
-    kube: Kube, release: tuple[Helm, str, list[str]], baseline: set[Rule]
-) -> None:
-    ns = release[1]
+def mismatches(
+    kube: Kube, ns: str, docs: list[dict[str, Any]], baseline: set[Rule]
+) -> dict[str, Any]:
     wrong = {}
-    for sa, rules in needs(_manifest(release)).items():
+    for sa, rules in needs(docs).items():
         extra = granted(kube, ns, sa) - baseline
         if extra != rules:
             wrong[sa] = {"granted beyond baseline": sorted(extra), "needed": sorted(rules)}
-    assert not wrong, wrong
+    return wrong
+
+
+def test_each_service_account_has_exactly_what_it_needs(
+    kube: Kube, release: tuple[Helm, str, list[str]], baseline: set[Rule]
+) -> None:
+    assert not mismatches(kube, release[1], _manifest(release), baseline)
+
+
+@pytest.mark.parametrize("name", [n for n in tools.RENDERS if n != "defaults"])
+def test_every_values_combination_grants_exactly_what_is_needed(
+    name: str, kube: Kube, helm: Path, baseline: set[Rule], crds: list[str]
+) -> None:
+    """The same equality for the other values combinations (other Secret names, roles
+    switched off): applied here as test_apply applies them (a no-op if it already ran)."""
+    ns = kube.namespace(f"render-{name}")
+    docs = render(helm, name, ns)
+    kube.apply(docs)
+    assert not mismatches(kube, ns, docs, baseline)
 
 
 def test_point_checks(kube: Kube, release: tuple[Helm, str, list[str]]) -> None:

@@ -173,6 +173,8 @@ class ControlPlane:
                 f"--root-ca-file={self.pki.ca}", "--profiling=false",
                 # The HPAs scale their Deployments to minReplicas within seconds, not 15 s.
                 "--horizontal-pod-autoscaler-sync-period=2s",
+                # The tests make ~200 pods in a minute; the default 20 requests/s throttles them.
+                "--kube-api-qps=200", "--kube-api-burst=400",
             ],
         )  # fmt: skip
         self._spawn(
