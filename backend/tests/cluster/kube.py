@@ -25,13 +25,15 @@ class Kube:
     def run(
         self, *args: str | Path, stdin: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        cmd = [str(self.kubectl), f"--kubeconfig={self.kubeconfig}", *map(str, args)]
+        # The discovery cache goes with the plane's files, not into ~/.kube.
+        cache = f"--cache-dir={self.kubeconfig.parent / 'kubectl-cache'}"
+        cmd = [str(self.kubectl), f"--kubeconfig={self.kubeconfig}", cache, *map(str, args)]
         proc = subprocess.run(
             cmd, input=stdin, capture_output=True, text=True, check=False, timeout=120
         )
         if check and proc.returncode:
             raise AssertionError(
-                f"{' '.join(cmd[2:])} failed ({proc.returncode}):\n{proc.stderr}{proc.stdout}"
+                f"{' '.join(cmd[3:])} failed ({proc.returncode}):\n{proc.stderr}{proc.stdout}"
             )
         return proc
 
