@@ -10,6 +10,7 @@ the command to run. Nothing is skipped.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,3 +89,22 @@ def release(
     with finishing_hook_pods(kube, ns) as hook_pods:
         runner.install(ns, *tools.helm_args("defaults"))
     return runner, ns, list(hook_pods)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say it where everyone reads it: the images were built on stand-in bases."""
+    report = tools.CACHE / "cluster-check" / "images.json"
+    if not any(
+        r.nodeid.startswith("tests/cluster/test_images")
+        for r in terminalreporter.stats.get("passed", [])
+    ):
+        return
+    terminalreporter.write_sep("-", "cluster images")
+    terminalreporter.write_line(
+        "NOTE: built from the real Dockerfiles on STAND-IN base images made from Debian packages "
+        "(scripts/tools/base-images.sh); the real python / node / nginx-unprivileged images were NOT used."
+    )
+    if report.exists():
+        terminalreporter.write_line(
+            f"size and layers: {json.dumps(json.loads(report.read_text()))}"
+        )
