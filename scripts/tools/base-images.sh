@@ -50,6 +50,8 @@ node_files() {
   } > "$OUT/node.files"
 }
 
+# The hooks are single-quoted on purpose: mmdebstrap runs them later with $1 = the new root.
+# shellcheck disable=SC2016
 strap() {  # strap NAME PACKAGES HOOK...
   local name="$1" pkgs="$2"; shift 2
   local hooks=() h
@@ -62,6 +64,7 @@ strap() {  # strap NAME PACKAGES HOOK...
   mv "$OUT/${RECIPES[$name]}.tar.tmp" "$OUT/${RECIPES[$name]}.tar"
 }
 
+# shellcheck disable=SC2016 # see strap
 make_tars() {
   mkdir -p "$OUT"
   [ -f "$OUT/${RECIPES[python]}.tar" ] || strap python python3,python3-pip,ca-certificates \

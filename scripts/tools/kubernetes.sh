@@ -44,6 +44,7 @@ need go "install Go >= the go line of k8s.io/kubernetes $VERSION's go.mod (Debia
 MOD="$BASE/mod"
 OUT="$BASE/bin.tmp"
 BUILD_LOG="$BASE/build.log"
+# shellcheck disable=SC2016 # expanded when lib.sh's EXIT trap evals it, not here
 _TOOL_CLEANUP='[ -n "${TICKER_PID:-}" ] && kill "$TICKER_PID" 2>/dev/null'
 
 # The throwaway module: the staging replaces are read from k8s.io/kubernetes's own go.mod, so a
@@ -87,7 +88,9 @@ build() {
   for c in "${CMDS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
   # Without these the binaries report v0.0.0-master, and helm/kubectl judge versions by them.
   local x="-X k8s.io/component-base/version"
-  local ldflags="-s -w $x.gitVersion=$VERSION $x.gitMajor=${v%%.*} $x.gitMinor=$(echo "$v" | cut -d. -f2)"
+  local minor ldflags
+  minor="$(echo "$v" | cut -d. -f2)"
+  ldflags="-s -w $x.gitVersion=$VERSION $x.gitMajor=${v%%.*} $x.gitMinor=$minor"
   ldflags="$ldflags $x.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$VERSION"
   log "(cd $MOD && CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 10 go build -v -trimpath -ldflags '$ldflags' -o $OUT/ ${pkgs[*]})"
   log "full build output: $BUILD_LOG (cold: ~20 min on 2 cores; progress every ${PROGRESS_EVERY}s)"
