@@ -32,6 +32,8 @@ CLIENTS: dict[str, list[str]] = {
     "admin": ["system:masters"],
     "system:kube-controller-manager": [],
     "system:kube-scheduler": [],
+    # etcd's only client; etcd checks the certificate against the CA, not the name.
+    "kube-apiserver-etcd-client": [],
 }
 
 

@@ -108,13 +108,17 @@ class ControlPlane:
     def _start_etcd(self, etcd: Path) -> None:
         client, peer = free_port(), free_port()
         self.ports.update(etcd=client, etcd_peer=peer)
-        # Plain HTTP is acceptable here only because both ends are on loopback in one test run.
+        crt, key = self.pki.serving
+        # Clients over TLS with client certificates (only the apiserver has one); the peer port
+        # serves no one (a one-member cluster) and stays plain, on loopback.
         self._spawn(
             "etcd",
             [
                 etcd, "--name=local", f"--data-dir={self.root / 'etcd'}",
-                f"--listen-client-urls=http://127.0.0.1:{client}",
-                f"--advertise-client-urls=http://127.0.0.1:{client}",
+                f"--listen-client-urls=https://127.0.0.1:{client}",
+                f"--advertise-client-urls=https://127.0.0.1:{client}",
+                f"--cert-file={crt}", f"--key-file={key}", "--client-cert-auth",
+                f"--trusted-ca-file={self.pki.ca}",
                 f"--listen-peer-urls=http://127.0.0.1:{peer}",
                 f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
                 f"--initial-cluster=local=http://127.0.0.1:{peer}",
@@ -122,7 +126,9 @@ class ControlPlane:
                 "--unsafe-no-fsync", "--log-level=warn",
             ],
         )  # fmt: skip
-        self._wait_http(f"http://127.0.0.1:{client}/health", "etcd", 20)
+        self._wait_tls(
+            f"https://127.0.0.1:{client}/health", "etcd", 20, "kube-apiserver-etcd-client"
+        )
 
     def _start_apiserver(self, binary: Path) -> None:
         port = free_port()
@@ -135,7 +141,8 @@ class ControlPlane:
             "kube-apiserver",
             [
                 binary, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-                f"--secure-port={port}", f"--etcd-servers=http://127.0.0.1:{self.ports['etcd']}",
+                f"--secure-port={port}", f"--etcd-servers=https://127.0.0.1:{self.ports['etcd']}",
+                f"--etcd-cafile={self.pki.ca}", *self._etcd_client_flags(),
                 f"--tls-cert-file={crt}", f"--tls-private-key-file={key}",
                 f"--client-ca-file={self.pki.ca}", "--anonymous-auth=false",
                 "--authorization-mode=Node,RBAC", "--allow-privileged=false",
@@ -152,6 +159,10 @@ class ControlPlane:
         )  # fmt: skip
         self.kubeconfig = self.pki.kubeconfig("admin", self.server)
         self._wait_https(f"{self.server}/readyz", "kube-apiserver", 60)
+
+    def _etcd_client_flags(self) -> list[str]:
+        crt, key = self.pki.client("kube-apiserver-etcd-client")
+        return [f"--etcd-certfile={crt}", f"--etcd-keyfile={key}"]
 
     def _serving_flags(self) -> list[str]:
         """The controllers serve /healthz with the apiserver's loopback certificate (our CA),
@@ -198,12 +209,12 @@ class ControlPlane:
             tail = (self.root / f"{name}.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"{name} exited with {proc.returncode}; its log ends:\n{tail}")
 
-    def _wait(self, url: str, name: str, timeout: float, context: ssl.SSLContext | None) -> None:
+    def _wait(self, url: str, name: str, timeout: float, context: ssl.SSLContext) -> None:
         deadline = time.monotonic() + timeout
         while True:
             self._check_alive(name)
             try:
-                if httpx.get(url, timeout=2, verify=context or False).status_code == 200:
+                if httpx.get(url, timeout=2, verify=context).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -213,13 +224,13 @@ class ControlPlane:
                 )
             time.sleep(0.2)
 
-    def _wait_http(self, url: str, name: str, timeout: float) -> None:
-        self._wait(url, name, timeout, None)
+    def _wait_tls(self, url: str, name: str, timeout: float, user: str = "admin") -> None:
+        context = ssl.create_default_context(cafile=str(self.pki.ca))
+        context.load_cert_chain(*map(str, self.pki.client(user)))
+        self._wait(url, name, timeout, context)
 
     def _wait_https(self, url: str, name: str, timeout: float) -> None:
-        context = ssl.create_default_context(cafile=str(self.pki.ca))
-        context.load_cert_chain(*map(str, self.pki.client("admin")))
-        self._wait(url, name, timeout, context)
+        self._wait_tls(url, name, timeout)
 
     # ---- stop ----------------------------------------------------------------------------
 
