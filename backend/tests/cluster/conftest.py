@@ -22,6 +22,7 @@ from tests.chart import tools
 from tests.cluster import stand_in_crds
 from tests.cluster.kube import Kube
 from tests.cluster.release import Helm, finishing_hook_pods
+from tests.cluster.renders import Applied, apply_all
 from tests.support.kubeplane import ControlPlane, kube_bin
 
 
@@ -73,6 +74,12 @@ def crds(kube: Kube) -> list[str]:
     names = [d["metadata"]["name"] for d in docs]
     kube.run("wait", "--for=condition=Established", "--timeout=60s", *(f"crd/{n}" for n in names))
     return names
+
+
+@pytest.fixture(scope="package")
+def applied(kube: Kube, helm: Path, crds: list[str]) -> dict[str, Applied]:
+    """Every values combination of the chart, applied for real, each in its own namespace."""
+    return apply_all(kube, helm)
 
 
 RELEASE_NS = "release"

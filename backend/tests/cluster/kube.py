@@ -38,13 +38,13 @@ class Kube:
         return proc
 
     def apply(
-        self, docs: list[dict[str, Any]] | str, *extra: str
+        self, docs: list[dict[str, Any]] | str, *extra: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         """A real server-side apply (strict field validation: unknown fields are errors)."""
         text = docs if isinstance(docs, str) else yaml.safe_dump_all(docs)
         return self.run(
             "apply", "--server-side", f"--field-manager={FIELD_MANAGER}", "--validate=strict",
-            "-f", "-", *extra, stdin=text,
+            "-f", "-", *extra, stdin=text, check=check,
         )  # fmt: skip
 
     @cached_property

@@ -18,56 +18,18 @@ import yaml
 
 from tests.chart import tools
 from tests.cluster.kube import Kube, failed_creates, pod_security_warnings
+from tests.cluster.renders import Applied, expected_pods
 
 REPO = tools.REPO
 
 
-def render(helm: Path, name: str, namespace: str) -> list[dict[str, Any]]:
-    proc = tools.run(
-        [
-            helm,
-            "template",
-            tools.RELEASE,
-            tools.CHART,
-            "--namespace",
-            namespace,
-            *tools.helm_args(name),
-        ]
-    )
-    assert proc.returncode == 0, f"helm template ({name}) failed:\n{proc.stderr}"
-    return [d for d in yaml.safe_load_all(proc.stdout) if d]
-
-
-def expected_pods(docs: list[dict[str, Any]]) -> int:
-    """Pods the controllers must create: each Deployment's replicas, or its HPA's minReplicas
-    (the HPA controller scales up to it: no metrics here), one per Job, plus the bare Pods
-    (helm test) created by the apply itself."""
-    hpa_min = {
-        d["spec"]["scaleTargetRef"]["name"]: d["spec"].get("minReplicas", 1)
-        for d in docs
-        if d["kind"] == "HorizontalPodAutoscaler"
-        and d["spec"]["scaleTargetRef"]["kind"] == "Deployment"
-    }
-    total = 0
-    for d in docs:
-        if d["kind"] == "Deployment":
-            name = d["metadata"]["name"]
-            total += max(d["spec"].get("replicas", 1), hpa_min.get(name, 0))
-        elif d["kind"] == "Job":
-            total += d["spec"].get("parallelism", 1)
-        elif d["kind"] == "Pod":
-            total += 1
-    return total
-
-
 @pytest.mark.parametrize("name", list(tools.RENDERS))
 def test_chart_is_accepted_and_its_pods_admitted(
-    name: str, helm: Path, kube: Kube, crds: list[str]
+    name: str, kube: Kube, applied: dict[str, Applied]
 ) -> None:
-    ns = kube.namespace(f"render-{name}")
-    docs = render(helm, name, ns)
-    applied = kube.apply(docs)
-    assert not pod_security_warnings(applied.stderr), applied.stderr
+    ns, docs, result = applied[name].namespace, applied[name].docs, applied[name].result
+    assert result.returncode == 0, f"the apiserver refused {name}:\n{result.stderr}"
+    assert not pod_security_warnings(result.stderr), result.stderr
 
     stored = json.loads(
         kube.run("get", "-f", "-", "-o", "json", stdin=yaml.safe_dump_all(docs)).stdout

@@ -19,7 +19,7 @@ import pytest
 
 from tests.chart import tools
 from tests.cluster import images
-from tests.cluster.test_apply import render
+from tests.cluster.renders import render
 
 KINDS = ("backend", "frontend")
 
@@ -107,7 +107,9 @@ def test_role_starts_and_answers_health(container: tuple[str, images.RoleSpec]) 
     images.wait_healthy(name, spec)
 
 
-@pytest.mark.parametrize("role", ["api", "frontend", "notifier"])
+# One role per image: the workers run the same image and entrypoint as api (their health runs
+# above are read-only, so a write of theirs outside /tmp would already have failed there).
+@pytest.mark.parametrize("role", ["api", "frontend"])
 def test_role_writes_only_to_its_volumes(
     role: str, specs: list[images.RoleSpec], built: Any
 ) -> None:
