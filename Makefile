@@ -32,6 +32,7 @@ help:
 	@echo "make web-test   - the web app's component tests (vitest)"
 	@echo "make api-client - regenerate frontend/openapi.json and the typed API client"
 	@echo "make screenshots - docs/screenshots/*.png from a real Chromium"
+	@echo "make cluster-check - a local kube-apiserver judges the chart; the images built and run (podman)"
 	@echo "make monitoring  - regenerate the Grafana dashboards and copy them and the rules into the chart"
 
 $(UV):
@@ -121,13 +122,25 @@ chart-test: setup
 
 CHART_TOOLS := helm kubeconform k8s-schemas checkov actionlint yamllint
 
+# A real control plane judges every shipped object (etcd, kube-apiserver, controller-manager and
+# scheduler on 127.0.0.1, RBAC, Pod Security `restricted`), and the real Dockerfiles are built with
+# podman on stand-in bases and run under the chart's securityContext. docs/cluster.md.
+.PHONY: cluster-check
+cluster-check: setup
+	@echo "==> cluster checks (local kube-apiserver, helm install/upgrade/test, podman images; tools cached in $(TODO_CACHE))"
+	@for t in $(CLUSTER_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
+	@$(PYTEST) tests/cluster
+
+CLUSTER_TOOLS := kubernetes etcd helm k8s-schemas podman base-images
+
 # Every tool the tests use, fetched or built once into $(TODO_CACHE), with progress shown here
 # rather than inside a captured test fixture.
 tools:
-	@echo "==> tools: PostgreSQL, Kafka, Dapr, Zipkin, Prometheus, nginx, Chromium, the chart checkers; cached in $(TODO_CACHE)"
-	@for t in postgres kafka dapr zipkin prometheus nginx chromium $(CHART_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
+	@echo "==> tools: PostgreSQL, Kafka, Dapr, Zipkin, Prometheus, nginx, Chromium, the chart checkers, Kubernetes, podman; cached in $(TODO_CACHE)"
+	@for t in postgres kafka dapr zipkin prometheus nginx chromium $(CHART_TOOLS) $(CLUSTER_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
 
-# pytest runs every suite under backend/tests: unit, integration, e2e (browser), stack, chart.
+# pytest runs every suite under backend/tests: unit, integration, e2e (browser), stack, chart,
+# cluster.
 test: lint tools web web-test
 	@echo "==> all test suites (the web app's in Chromium among them)"
 	@TODO_CHROMIUM=$$($(CHROMIUM)); export TODO_CHROMIUM; $(PYTEST) tests

@@ -1,0 +1,268 @@
+"""A local Kubernetes control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler.
+
+Everything listens on 127.0.0.1 (free ports), with certificates made by openssl (kubepki), RBAC
+on, and Pod Security admission enforcing `restricted` for every namespace by an admission
+configuration file (no exemptions: a namespace needs an explicit label to relax it). There is no
+node: pods are created and admitted, never run (the next step adds a kubelet).
+
+The binaries come from scripts/tools/kubernetes.sh and scripts/tools/etcd.sh (cached under
+$TODO_CACHE); a missing one is an error naming the script to run.
+
+    python -m tests.support.kubeplane      # from backend/: start one, print KUBECONFIG, Ctrl-C stops
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import ssl
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+
+from tests.support.kubepki import SERVICE_CIDR, Pki, make_pki
+from tests.support.postgres import free_port
+
+REPO = Path(__file__).resolve().parents[3]
+TOOLS = REPO / "scripts" / "tools"
+CACHE = Path(os.environ.get("TODO_CACHE", Path.home() / ".cache" / "todo"))
+
+ADMISSION = {
+    "apiVersion": "apiserver.config.k8s.io/v1",
+    "kind": "AdmissionConfiguration",
+    "plugins": [
+        {
+            "name": "PodSecurity",
+            "configuration": {
+                "apiVersion": "pod-security.admission.config.k8s.io/v1",
+                "kind": "PodSecurityConfiguration",
+                "defaults": {
+                    f"{mode}{suffix}": value
+                    for mode in ("enforce", "audit", "warn")
+                    for suffix, value in (("", "restricted"), ("-version", "latest"))
+                },
+                "exemptions": {"usernames": [], "runtimeClasses": [], "namespaces": []},
+            },
+        }
+    ],
+}
+
+
+def tool_bin(tool: str) -> Path:
+    """The bin dir a scripts/tools/<tool>.sh build left in the cache (its default version)."""
+    script = TOOLS / f"{tool}.sh"
+    match = re.search(r"\$\{[A-Z_]+_VERSION:-([^}]+)\}", script.read_text())
+    assert match, f"no default version in {script}"
+    bin_dir = CACHE / tool / match.group(1) / "bin"
+    if not (bin_dir / ".complete").exists():
+        raise FileNotFoundError(
+            f"{bin_dir} is missing: build it with `bash scripts/tools/{tool}.sh` "
+            "(or `make tools`, which builds every tool the tests use)"
+        )
+    return bin_dir
+
+
+def kube_bin() -> Path:
+    return tool_bin("kubernetes")
+
+
+@dataclass
+class ControlPlane:
+    root: Path
+    pki: Pki
+    server: str = ""
+    kubeconfig: Path = Path()
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+
+    # ---- start ---------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, root: Path | None = None) -> ControlPlane:
+        root = root or Path(tempfile.mkdtemp(prefix="todo-kube-"))
+        kube, etcd = kube_bin(), tool_bin("etcd")
+        plane = cls(root=root, pki=make_pki(root / "pki"))
+        try:
+            plane._start_etcd(etcd / "etcd")
+            plane._start_apiserver(kube / "kube-apiserver")
+            plane._start_controllers(kube)
+        except BaseException:
+            plane.stop()
+            raise
+        return plane
+
+    def _spawn(self, name: str, args: list[str | Path]) -> None:
+        log = (self.root / f"{name}.log").open("wb")
+        self.procs[name] = subprocess.Popen(
+            [str(a) for a in args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+
+    def _start_etcd(self, etcd: Path) -> None:
+        client, peer = free_port(), free_port()
+        self.ports.update(etcd=client, etcd_peer=peer)
+        crt, key = self.pki.serving
+        # Clients over TLS with client certificates (only the apiserver has one); the peer port
+        # serves no one (a one-member cluster) and stays plain, on loopback.
+        self._spawn(
+            "etcd",
+            [
+                etcd, "--name=local", f"--data-dir={self.root / 'etcd'}",
+                f"--listen-client-urls=https://127.0.0.1:{client}",
+                f"--advertise-client-urls=https://127.0.0.1:{client}",
+                f"--cert-file={crt}", f"--key-file={key}", "--client-cert-auth",
+                f"--trusted-ca-file={self.pki.ca}",
+                f"--listen-peer-urls=http://127.0.0.1:{peer}",
+                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
+                f"--initial-cluster=local=http://127.0.0.1:{peer}",
+                # Throwaway data: fsync buys nothing and costs seconds on a shared disk.
+                "--unsafe-no-fsync", "--log-level=warn",
+            ],
+        )  # fmt: skip
+        self._wait_tls(
+            f"https://127.0.0.1:{client}/health", "etcd", 20, "kube-apiserver-etcd-client"
+        )
+
+    def _start_apiserver(self, binary: Path) -> None:
+        port = free_port()
+        self.ports["apiserver"] = port
+        self.server = f"https://127.0.0.1:{port}"
+        admission = self.root / "admission.yaml"
+        admission.write_text(yaml.safe_dump(ADMISSION))
+        crt, key = self.pki.serving
+        self._spawn(
+            "kube-apiserver",
+            [
+                binary, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+                f"--secure-port={port}", f"--etcd-servers=https://127.0.0.1:{self.ports['etcd']}",
+                f"--etcd-cafile={self.pki.ca}", *self._etcd_client_flags(),
+                f"--tls-cert-file={crt}", f"--tls-private-key-file={key}",
+                f"--client-ca-file={self.pki.ca}", "--anonymous-auth=false",
+                "--authorization-mode=Node,RBAC", "--allow-privileged=false",
+                f"--admission-control-config-file={admission}",
+                "--enable-admission-plugins=NodeRestriction",
+                f"--service-cluster-ip-range={SERVICE_CIDR}",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                f"--service-account-key-file={self.pki.sa_pub}",
+                f"--service-account-signing-key-file={self.pki.sa_key}",
+                # The `kubernetes` Service's endpoints cannot be a loopback address (validation
+                # refuses it); nothing in these tests reaches the apiserver through the Service.
+                "--endpoint-reconciler-type=none", "--profiling=false",
+            ],
+        )  # fmt: skip
+        self.kubeconfig = self.pki.kubeconfig("admin", self.server)
+        self._wait_https(f"{self.server}/readyz", "kube-apiserver", 60)
+
+    def _etcd_client_flags(self) -> list[str]:
+        crt, key = self.pki.client("kube-apiserver-etcd-client")
+        return [f"--etcd-certfile={crt}", f"--etcd-keyfile={key}"]
+
+    def _serving_flags(self) -> list[str]:
+        """The controllers serve /healthz with the apiserver's loopback certificate (our CA),
+        rather than a self-signed one made at start, so readiness checks verify TLS."""
+        crt, key = self.pki.serving
+        return [f"--tls-cert-file={crt}", f"--tls-private-key-file={key}"]
+
+    def _start_controllers(self, kube: Path) -> None:
+        cm, sched = free_port(), free_port()
+        self.ports.update(controller_manager=cm, scheduler=sched)
+        self._spawn(
+            "kube-controller-manager",
+            [
+                kube / "kube-controller-manager",
+                f"--kubeconfig={self.pki.kubeconfig('system:kube-controller-manager', self.server)}",
+                "--bind-address=127.0.0.1", f"--secure-port={cm}", *self._serving_flags(),
+                "--leader-elect=false", "--use-service-account-credentials=true",
+                f"--service-account-private-key-file={self.pki.sa_key}",
+                f"--root-ca-file={self.pki.ca}", "--profiling=false",
+                # The HPAs scale their Deployments to minReplicas within seconds, not 15 s.
+                "--horizontal-pod-autoscaler-sync-period=2s",
+                # The tests make ~200 pods in a minute; the default 20 requests/s throttles them.
+                "--kube-api-qps=200", "--kube-api-burst=400",
+            ],
+        )  # fmt: skip
+        self._spawn(
+            "kube-scheduler",
+            [
+                kube / "kube-scheduler",
+                f"--kubeconfig={self.pki.kubeconfig('system:kube-scheduler', self.server)}",
+                "--bind-address=127.0.0.1", f"--secure-port={sched}", "--leader-elect=false",
+                *self._serving_flags(),
+                "--profiling=false",
+            ],
+        )  # fmt: skip
+        for name, port in (("kube-controller-manager", cm), ("kube-scheduler", sched)):
+            self._wait_https(f"https://127.0.0.1:{port}/healthz", name, 60)
+
+    # ---- readiness -----------------------------------------------------------------------
+
+    def _check_alive(self, name: str) -> None:
+        proc = self.procs[name]
+        if proc.poll() is not None:
+            tail = (self.root / f"{name}.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{name} exited with {proc.returncode}; its log ends:\n{tail}")
+
+    def _wait(self, url: str, name: str, timeout: float, context: ssl.SSLContext) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_alive(name)
+            try:
+                if httpx.get(url, timeout=2, verify=context).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{name} not ready at {url} after {timeout}s; log: {self.root}/{name}.log"
+                )
+            time.sleep(0.2)
+
+    def _wait_tls(self, url: str, name: str, timeout: float, user: str = "admin") -> None:
+        context = ssl.create_default_context(cafile=str(self.pki.ca))
+        context.load_cert_chain(*map(str, self.pki.client(user)))
+        self._wait(url, name, timeout, context)
+
+    def _wait_https(self, url: str, name: str, timeout: float) -> None:
+        self._wait_tls(url, name, timeout)
+
+    # ---- stop ----------------------------------------------------------------------------
+
+    def stop(self, keep: bool = False) -> None:
+        """Stop every process, newest first. The apiserver can take > 10 s over SIGTERM (it
+        drains requests): each gets a few seconds, then SIGKILL, always by its own PID."""
+        for name in reversed(list(self.procs)):
+            proc = self.procs[name]
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=10)
+        self.procs.clear()
+        if not keep:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def main() -> None:
+    plane = ControlPlane.start()
+    print(
+        f"export KUBECONFIG={plane.kubeconfig}   # logs in {plane.root}; Ctrl-C stops", flush=True
+    )
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        plane.stop()
+
+
+if __name__ == "__main__":
+    main()
