@@ -79,12 +79,12 @@ bench: setup
 	@cd $(BACKEND) && .venv/bin/python ../bench/pipeline.py $(BENCH_ARGS)
 
 # Not in `make test`: 30 minutes of steady load on the stack (docs/RELIABILITY.md).
-soak: setup tools
+soak: setup
 	@cd $(BACKEND) && TODO_PG_BIN=$$(bash ../scripts/tools/postgres.sh | tail -n1) \
 		.venv/bin/python ../bench/soak.py $(SOAK_ARGS)
 
 # The fault matrix of the stack tests, its table written for docs/RELIABILITY.md.
-reliability: setup tools
+reliability: setup
 	@export TODO_RELIABILITY_TABLE=$(CURDIR)/docs/reliability/fault-matrix.md; $(PYTEST) tests/stack/test_fault_matrix.py
 
 lint: setup

@@ -109,8 +109,8 @@ class Load:
             body: dict[str, Any] = {"title": f"soak {n}", "tags": ["soak"]}
             if n % 4 == 0:
                 body["remind_at"] = (now + timedelta(seconds=20)).isoformat()
-            if n % 8 == 0:
-                body["due_at"] = (now - timedelta(hours=1)).isoformat()
+            if n % 8 == 0:  # after its reminder, which is 20 s ahead
+                body["due_at"] = (now + timedelta(hours=1)).isoformat()
                 body["recurrence"] = "FREQ=DAILY"
             method, url = "POST", "/api/tasks"
         elif roll < 0.70:

@@ -45,7 +45,6 @@ def _get_pool() -> ProcessPool:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["todo.domain.recurrence"])
             _pool = ProcessPool(max_workers=_WORKERS, context=context)
-            atexit.register(shutdown)
         return _pool
 
 
@@ -80,6 +79,7 @@ def start() -> None:
     _get_pool().schedule(int)
 
 
+@atexit.register
 def shutdown() -> None:
     global _pool
     with _lock:
