@@ -113,7 +113,7 @@ async def test_an_expensive_rule_does_not_stall_other_requests(
         )
     )
     await asyncio.sleep(0.05)
-    assert await _answered_while(client, slow) >= 5, "the loop was blocked by the rule"
+    assert await _answered_while(client, slow) >= 3, "the loop was blocked by the rule"
     assert_problem(await slow, 422)
 
 
