@@ -18,6 +18,8 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
 
+import httpx
+
 from todo.stack.apps import (
     Instance,
     build_instance,
@@ -294,6 +296,28 @@ class Stack:
             http_ok(self._client, url, (200,)), what=f"GET {url} answered 200", within=60
         )
 
+    async def _jobs_work_again(self) -> None:
+        """Until a sidecar can schedule a job again: after a scheduler restart each daprd
+        reconnects on its own backoff, and a reminder scheduled meanwhile fails (and is retried).
+        Probed through the reminders' sidecar, the one that schedules them."""
+        assert self.scheduler is not None
+        inst = next((i for i in self.instances.values() if i.service.app_id == "reminders"), None)
+        if inst is None or not inst.daprd.running:
+            return
+        url = f"{inst.dapr_url}/v1.0/jobs/stack-probe"
+        headers = {"dapr-api-token": self.tokens["DAPR_API_TOKEN"]}
+
+        async def schedules() -> bool:
+            try:
+                made = await self._client.post(url, json={"dueTime": "1h"}, headers=headers)
+                if made.status_code // 100 != 2:
+                    return False
+                return (await self._client.delete(url, headers=headers)).status_code // 100 == 2
+            except httpx.HTTPError:
+                return False
+
+        await self.scheduler.wait_until(schedules, what="a sidecar scheduled a job", within=60)
+
     async def _start_instances(self, instances: list[Instance]) -> None:
         results = await asyncio.gather(
             *(
@@ -407,6 +431,7 @@ class Stack:
             healed.append("kafka")
         if self.scheduler is not None and not self.scheduler.running:
             await self._start_scheduler()
+            await self._jobs_work_again()
             healed.append("scheduler")
         lone = [i for i in self.instances.values() if i.app.running and not i.daprd.running]
         for inst in lone:  # the app lives on: its sidecar alone comes back, as in a pod
