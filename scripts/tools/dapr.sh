@@ -29,6 +29,8 @@ set -euo pipefail
 _TOOL_NAME=dapr
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=golib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/golib.sh"
 
 MODULE=github.com/dapr/dapr
 if [ -n "${DAPR_VERSION:-}" ]; then
@@ -178,24 +180,9 @@ build() {
   local ldflags="-s -w -X $MODULE/pkg/buildinfo.version=$VER"
   log "(cd $SRC && CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 10 go build -v -trimpath -tags allcomponents -ldflags \"$ldflags\" -o $OUT/ ./cmd/daprd ./cmd/scheduler)"
   log "full build output: $BUILD_LOG (cold build: 15-30 min on 2 cores; progress every ${PROGRESS_EVERY}s)"
-  : > "$BUILD_LOG"
-  (
-    t0=$SECONDS
-    while sleep "$PROGRESS_EVERY"; do
-      n=$(grep -c -v -e '^go: downloading' "$BUILD_LOG" 2>/dev/null || true)
-      last=$(tail -n1 "$BUILD_LOG" 2>/dev/null | cut -c1-100)
-      log "building... $(( SECONDS - t0 ))s elapsed, ${n:-0} packages compiled; last: $last"
-    done
-  ) &
-  TICKER_PID=$!
   local rc=0
-  (
-    cd "$SRC"
-    CGO_ENABLED=0 GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod" \
-      nice -n 10 go build -v -trimpath -tags allcomponents -ldflags "$ldflags" \
-        -o "$OUT/" ./cmd/daprd ./cmd/scheduler
-  ) >>"$BUILD_LOG" 2>&1 || rc=$?
-  kill "$TICKER_PID" 2>/dev/null || true; wait "$TICKER_PID" 2>/dev/null || true; TICKER_PID=""
+  go_build_logged "$SRC" "$BUILD_LOG" -v -trimpath -tags allcomponents -ldflags "$ldflags" \
+    -o "$OUT/" ./cmd/daprd ./cmd/scheduler || rc=$?
   if [ "$rc" -ne 0 ]; then
     tail -n 30 "$BUILD_LOG" >&2
     die "go build failed (exit $rc); last lines above, full log: $BUILD_LOG" \

@@ -30,3 +30,26 @@ go_tool() {
   total_time
   echo "$bin"
 }
+
+# go_build_logged DIR LOG GO-BUILD-ARGS...: `go build` in DIR (CGO off, -mod=mod, under `nice`)
+# with its output in LOG, and a progress line every PROGRESS_EVERY seconds (packages compiled,
+# the last one) while it runs: cold builds take many minutes. Returns go's exit code; the
+# caller says what to do about a failure. TICKER_PID names the ticker for the caller's cleanup.
+go_build_logged() {
+  local dir="$1" build_log="$2"; shift 2
+  : > "$build_log"
+  (
+    t0=$SECONDS
+    while sleep "${PROGRESS_EVERY:-30}"; do
+      n=$(grep -c -v -e '^go: downloading' "$build_log" 2>/dev/null || true)
+      last=$(tail -n1 "$build_log" 2>/dev/null | cut -c1-90)
+      log "building... $(( SECONDS - t0 ))s elapsed, ${n:-0} packages compiled; last: $last"
+    done
+  ) &
+  TICKER_PID=$!
+  local rc=0
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod" nice -n 10 \
+    go build "$@") >>"$build_log" 2>&1 || rc=$?
+  kill "$TICKER_PID" 2>/dev/null || true; wait "$TICKER_PID" 2>/dev/null || true; TICKER_PID=""
+  return "$rc"
+}

@@ -20,6 +20,8 @@ set -euo pipefail
 _TOOL_NAME=kubernetes
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=golib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/golib.sh"
 
 VERSION="${KUBERNETES_VERSION:-v1.37.2}"
 PROGRESS_EVERY="${KUBERNETES_PROGRESS_EVERY:-30}"
@@ -94,19 +96,8 @@ build() {
   ldflags="$ldflags $x.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$VERSION"
   log "(cd $MOD && CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 10 go build -v -trimpath -ldflags '$ldflags' -o $OUT/ ${pkgs[*]})"
   log "full build output: $BUILD_LOG (cold: ~20 min on 2 cores; progress every ${PROGRESS_EVERY}s)"
-  : > "$BUILD_LOG"
-  (
-    t0=$SECONDS
-    while sleep "$PROGRESS_EVERY"; do
-      n=$(grep -c -v -e '^go: downloading' "$BUILD_LOG" 2>/dev/null || true)
-      log "building... $(( SECONDS - t0 ))s elapsed, ${n:-0} packages compiled; last: $(tail -n1 "$BUILD_LOG" | cut -c1-90)"
-    done
-  ) &
-  TICKER_PID=$!
   local rc=0
-  (cd "$MOD" && CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 10 \
-    go build -v -trimpath -ldflags "$ldflags" -o "$OUT/" "${pkgs[@]}") >>"$BUILD_LOG" 2>&1 || rc=$?
-  kill "$TICKER_PID" 2>/dev/null || true; wait "$TICKER_PID" 2>/dev/null || true; TICKER_PID=""
+  go_build_logged "$MOD" "$BUILD_LOG" -v -trimpath -ldflags "$ldflags" -o "$OUT/" "${pkgs[@]}" || rc=$?
   if [ "$rc" -ne 0 ]; then
     tail -n 30 "$BUILD_LOG" >&2
     die "go build failed (exit $rc); last lines above, full log: $BUILD_LOG" \
