@@ -49,8 +49,8 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-                names = {name.lower() for name, _ in headers}
                 if private:
+                    names = {name.lower() for name, _ in headers}
                     headers += [h for h in (_NOSNIFF, _NO_STORE) if h[0] not in names]
                 message["headers"] = headers
             await send(message)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +20,8 @@ from todo.domain.recurrence import next_occurrence, recurs
 from todo.domain.tasks import Task
 from todo.observability import metrics
 from todo.storage.uow import UnitOfWork
+
+T = TypeVar("T")
 
 
 async def _load(uow: UnitOfWork, user_id: int, task_id: int, if_match: int | None) -> Task:
@@ -38,17 +41,25 @@ async def _record(
     await uow.outbox.add(task_changed(task, event, now), now, traceparent)
 
 
+async def _work_out(too_long: str, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` where its time is bounded (todo.compute); InvalidTask(too_long) past it."""
+    try:
+        return await compute.run(fn, *args)
+    except compute.ComputationTooLong:
+        raise InvalidTask("recurrence", too_long) from None
+
+
+def _series(task: Task) -> tuple[str | None, datetime | None, str]:
+    """What decides whether a task's rule occurs."""
+    return task.recurrence, task.due_at, task.time_zone
+
+
 async def _ensure_recurs(task: Task) -> None:
     """Refuse a rule that never occurs after the task's due date (or takes too long to tell)."""
     if task.recurrence is None or task.due_at is None:
         return
-    try:
-        found = await compute.run(recurs, task.recurrence, task.due_at, task.time_zone)
-    except compute.ComputationTooLong:
-        raise InvalidTask(
-            "recurrence", "recurrence takes too long to work out; use a simpler rule"
-        ) from None
-    if not found:
+    too_long = "recurrence takes too long to work out; use a simpler rule"
+    if not await _work_out(too_long, recurs, task.recurrence, task.due_at, task.time_zone):
         raise InvalidTask(
             "recurrence",
             "recurrence never occurs after the task's due date; "
@@ -99,6 +110,16 @@ async def update_task(
     traceparent: str | None = None,
 ) -> Task:
     now = utcnow()
+    checked = None
+    if _SERIES_FIELDS & changes.keys():
+        # Worked out before the transaction: a slow rule then holds a worker process, never a
+        # pooled connection (many at once would starve every other request of connections).
+        async with uow:
+            current = await _load(uow, user_id, task_id, if_match)
+        candidate = rules.update(current, changes, now)
+        if candidate is not None:
+            await _ensure_recurs(candidate)
+            checked = _series(candidate)
     async with uow:
         task = await _load(uow, user_id, task_id, if_match)
         if changes.get("recurrence") and task.series_id is None:
@@ -106,8 +127,8 @@ async def update_task(
         changed = rules.update(task, changes, now)
         if changed is None:
             return task
-        if _SERIES_FIELDS & changes.keys():
-            await _ensure_recurs(changed)
+        if _SERIES_FIELDS & changes.keys() and _series(changed) != checked:
+            await _ensure_recurs(changed)  # another edit landed in between: rare
         await uow.tasks.save(changed, task.version)
         await _record(uow, changed, EventType.updated, now, traceparent)
         await uow.commit()
@@ -168,17 +189,14 @@ async def create_next_occurrence(
         task = await _load(uow, user_id, task_id, None)
         if task.recurrence is None or task.due_at is None or task.series_id is None:
             return None
-        try:
-            # Bounded: a rule stored before input validation tightened could walk for ever.
-            occurrence = await compute.run(
-                next_occurrence, task.recurrence, task.due_at, now, task.time_zone
-            )
-        except compute.ComputationTooLong:
-            raise InvalidTask(
-                "recurrence",
-                f"the next occurrence of task {task_id} ({task.recurrence}) took too long to "
-                "work out; the series stops here",
-            ) from None
+        # Bounded: a rule stored before input validation tightened could walk for ever.
+        too_long = (
+            f"the next occurrence of task {task_id} ({task.recurrence}) took too long to work "
+            "out; the series stops here"
+        )
+        occurrence = await _work_out(
+            too_long, next_occurrence, task.recurrence, task.due_at, now, task.time_zone
+        )
         if occurrence is None:
             return None
         existing = await uow.tasks.find_in_series(task.series_id, occurrence.due_at)
