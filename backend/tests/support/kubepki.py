@@ -34,6 +34,13 @@ CLIENTS: dict[str, list[str]] = {
     "system:kube-scheduler": [],
     # etcd's only client; etcd checks the certificate against the CA, not the name.
     "kube-apiserver-etcd-client": [],
+    # With a node (tests.support.localcluster): the apiserver's client to kubelets (logs,
+    # exec, port-forward) and kube-proxy, as the default RBAC bindings name them.
+    "kube-apiserver-kubelet-client": ["system:masters"],
+    "system:kube-proxy": [],
+    # The apiserver's client to aggregated APIs (metrics-server): the only name allowed to
+    # assert a user in X-Remote-User headers.
+    "front-proxy-client": [],
 }
 
 
@@ -61,6 +68,10 @@ class Pki:
         return self.dir / "apiserver.crt", self.dir / "apiserver.key"
 
     @property
+    def kubelet_serving(self) -> tuple[Path, Path]:
+        return self.dir / "kubelet.crt", self.dir / "kubelet.key"
+
+    @property
     def sa_key(self) -> Path:
         """The key that signs ServiceAccount tokens (the apiserver and the token controller)."""
         return self.dir / "sa.key"
@@ -74,7 +85,7 @@ class Pki:
         return self.dir / f"{stem}.crt", self.dir / f"{stem}.key"
 
     def kubeconfig(self, user: str, server: str) -> Path:
-        """A kubeconfig for `user` (one of CLIENTS) on `server` (https://127.0.0.1:port)."""
+        """A kubeconfig for `user` (one of CLIENTS, or the node) on `server`."""
         crt, key = self.client(user)
         config = {
             "apiVersion": "v1",
@@ -96,12 +107,14 @@ class Pki:
         return path
 
 
-def make_pki(directory: Path) -> Pki:
+def make_pki(directory: Path, node: tuple[str, str] | None = None) -> Pki:
+    """One CA and every certificate. `node` = (name, IP) adds that IP to the apiserver's
+    names, and the node's own client (system:node:<name>) and kubelet serving certificates."""
     directory.mkdir(parents=True, exist_ok=True)
     pki = Pki(directory)
     ca_key = _key(directory / "ca.key")
     _openssl(
-        "req", "-x509", "-new", "-key", ca_key, "-subj", "/CN=todo-test-ca", "-days", "2",
+        "req", "-x509", "-new", "-key", ca_key, "-subj", "/CN=todo-test-ca", "-days", "30",
         "-addext", "basicConstraints=critical,CA:TRUE",
         "-addext", "keyUsage=critical,keyCertSign,cRLSign",
         "-out", pki.ca,
@@ -114,7 +127,7 @@ def make_pki(directory: Path) -> Pki:
         extfile.write_text("\n".join(ext) + "\n")
         _openssl(
             "x509", "-req", "-in", csr, "-CA", pki.ca, "-CAkey", ca_key, "-CAcreateserial",
-            "-days", "2", "-extfile", extfile, "-out", crt,
+            "-days", "30", "-extfile", extfile, "-out", crt,
         )  # fmt: skip
 
     sign(
@@ -122,9 +135,20 @@ def make_pki(directory: Path) -> Pki:
         "/CN=kube-apiserver",
         "keyUsage=critical,digitalSignature",
         "extendedKeyUsage=serverAuth",
-        "subjectAltName=" + ",".join(_SERVING_SANS),
+        "subjectAltName=" + ",".join(_SERVING_SANS + ([f"IP:{node[1]}"] if node else [])),
     )
-    for user, groups in CLIENTS.items():
+    clients = dict(CLIENTS)
+    if node:
+        name, ip = node
+        clients[f"system:node:{name}"] = ["system:nodes"]
+        sign(
+            *pki.kubelet_serving,
+            f"/CN={name}",
+            "keyUsage=critical,digitalSignature",
+            "extendedKeyUsage=serverAuth",
+            f"subjectAltName=IP:{ip},DNS:{name}",
+        )
+    for user, groups in clients.items():
         subject = f"/CN={user}" + "".join(f"/O={g}" for g in groups)
         sign(
             *pki.client(user),

@@ -2,8 +2,9 @@
 
 Everything listens on 127.0.0.1 (free ports), with certificates made by openssl (kubepki), RBAC
 on, and Pod Security admission enforcing `restricted` for every namespace by an admission
-configuration file (no exemptions: a namespace needs an explicit label to relax it). There is no
-node: pods are created and admitted, never run (the next step adds a kubelet).
+configuration file (no exemptions: a namespace needs an explicit label to relax it). Without a
+node (the chart tests) pods are created and admitted, never run; tests.support.localcluster
+starts the same plane inside a network namespace and adds a node.
 
 The binaries come from scripts/tools/kubernetes.sh and scripts/tools/etcd.sh (cached under
 $TODO_CACHE); a missing one is an error naming the script to run.
@@ -19,6 +20,7 @@ import shutil
 import signal
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ import httpx
 import yaml
 
 from tests.support.kubepki import SERVICE_CIDR, Pki, make_pki
+from tests.support.netns import Netns
 from tests.support.postgres import free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -73,6 +76,14 @@ def kube_bin() -> Path:
     return tool_bin("kubernetes")
 
 
+# Inside a cluster's own network namespace the ports are the usual ones; the host reaches each
+# through a relay on a free 127.0.0.1 port (tests.support.netns.forward).
+NETNS_PORTS = {
+    "etcd": 2379, "etcd_peer": 2380, "apiserver": 6443,
+    "controller_manager": 10257, "scheduler": 10259,
+}  # fmt: skip
+
+
 @dataclass
 class ControlPlane:
     root: Path
@@ -81,15 +92,38 @@ class ControlPlane:
     kubeconfig: Path = Path()
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+    netns: Netns | None = None
+    # port inside -> host 127.0.0.1 port that reaches it (netns only)
+    door: dict[int, int] = field(default_factory=dict)
 
     # ---- start ---------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, root: Path | None = None) -> ControlPlane:
+    def start(
+        cls,
+        root: Path | None = None,
+        netns: Netns | None = None,
+        node_name: str = "",
+        door: dict[int, int] | None = None,
+    ) -> ControlPlane:
+        """On host loopback (free ports, no node), or inside `netns` for a cluster with a node:
+        then the apiserver also listens on the node's address (pods reach it through the
+        `kubernetes` Service) and `door` maps inside ports to fixed host ports."""
         root = root or Path(tempfile.mkdtemp(prefix="todo-kube-"))
         kube, etcd = kube_bin(), tool_bin("etcd")
-        plane = cls(root=root, pki=make_pki(root / "pki"))
+        node = (node_name, netns.node_ip) if netns else None
+        plane = cls(root=root, pki=make_pki(root / "pki", node), netns=netns)
         try:
+            if netns:
+                plane.ports.update(NETNS_PORTS)
+                wanted = door or {}
+                plane.door = {p: wanted.get(p) or free_port() for p in NETNS_PORTS.values()}
+                plane._spawn(
+                    "forward",
+                    [sys.executable, "-m", "tests.support.netns", "forward", netns.name]
+                    + [f"127.0.0.1:{h}=127.0.0.1:{p}" for p, h in plane.door.items()],
+                    inside=False,
+                )
             plane._start_etcd(etcd / "etcd")
             plane._start_apiserver(kube / "kube-apiserver")
             plane._start_controllers(kube)
@@ -98,16 +132,31 @@ class ControlPlane:
             raise
         return plane
 
-    def _spawn(self, name: str, args: list[str | Path]) -> None:
-        log = (self.root / f"{name}.log").open("wb")
+    def _spawn(self, name: str, args: list[str | Path], inside: bool = True) -> None:
+        prefix = self.netns.enter() if self.netns and inside else []
+        log = (self.root / f"{name}.log").open("ab")
         self.procs[name] = subprocess.Popen(
-            [str(a) for a in args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            [*prefix, *(str(a) for a in args)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=Path(__file__).resolve().parents[2],
         )
         log.close()
 
+    def reach(self, port: int) -> str:
+        """host:port from which the host reaches `port` of the plane."""
+        return f"127.0.0.1:{self.door[port]}" if self.netns else f"127.0.0.1:{port}"
+
+    @property
+    def inside_server(self) -> str:
+        """The apiserver as the controllers, the node and kubectl inside the namespace see it."""
+        return f"https://127.0.0.1:{self.ports['apiserver']}"
+
     def _start_etcd(self, etcd: Path) -> None:
-        client, peer = free_port(), free_port()
-        self.ports.update(etcd=client, etcd_peer=peer)
+        if not self.netns:
+            self.ports.update(etcd=free_port(), etcd_peer=free_port())
+        client, peer = self.ports["etcd"], self.ports["etcd_peer"]
         crt, key = self.pki.serving
         # Clients over TLS with client certificates (only the apiserver has one); the peer port
         # serves no one (a one-member cluster) and stays plain, on loopback.
@@ -127,20 +176,47 @@ class ControlPlane:
             ],
         )  # fmt: skip
         self._wait_tls(
-            f"https://127.0.0.1:{client}/health", "etcd", 20, "kube-apiserver-etcd-client"
+            f"https://{self.reach(client)}/health", "etcd", 20, "kube-apiserver-etcd-client"
         )
 
     def _start_apiserver(self, binary: Path) -> None:
-        port = free_port()
-        self.ports["apiserver"] = port
-        self.server = f"https://127.0.0.1:{port}"
+        if not self.netns:
+            self.ports["apiserver"] = free_port()
+        port = self.ports["apiserver"]
+        self.server = f"https://{self.reach(port)}"
         admission = self.root / "admission.yaml"
         admission.write_text(yaml.safe_dump(ADMISSION))
         crt, key = self.pki.serving
+        if self.netns:
+            # Pods reach it through the `kubernetes` Service (the node's address); webhooks and
+            # aggregated APIs (Dapr's injector, metrics-server) are called at their pods' IPs.
+            kubelet_crt, kubelet_key = self.pki.client("kube-apiserver-kubelet-client")
+            proxy_crt, proxy_key = self.pki.client("front-proxy-client")
+            where = [
+                "--bind-address=0.0.0.0", f"--advertise-address={self.netns.node_ip}",
+                "--enable-aggregator-routing=true",
+                f"--kubelet-client-certificate={kubelet_crt}",
+                f"--kubelet-client-key={kubelet_key}",
+                f"--kubelet-certificate-authority={self.pki.ca}",
+                "--kubelet-preferred-address-types=InternalIP",
+                f"--requestheader-client-ca-file={self.pki.ca}",
+                f"--proxy-client-cert-file={proxy_crt}", f"--proxy-client-key-file={proxy_key}",
+                "--requestheader-allowed-names=front-proxy-client",
+                "--requestheader-username-headers=X-Remote-User",
+                "--requestheader-group-headers=X-Remote-Group",
+                "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+            ]  # fmt: skip
+        else:
+            # The `kubernetes` Service's endpoints cannot be a loopback address (validation
+            # refuses it); nothing without a node reaches the apiserver through the Service.
+            where = [
+                "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+                "--endpoint-reconciler-type=none",
+            ]  # fmt: skip
         self._spawn(
             "kube-apiserver",
             [
-                binary, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+                binary, *where,
                 f"--secure-port={port}", f"--etcd-servers=https://127.0.0.1:{self.ports['etcd']}",
                 f"--etcd-cafile={self.pki.ca}", *self._etcd_client_flags(),
                 f"--tls-cert-file={crt}", f"--tls-private-key-file={key}",
@@ -152,9 +228,7 @@ class ControlPlane:
                 "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
                 f"--service-account-key-file={self.pki.sa_pub}",
                 f"--service-account-signing-key-file={self.pki.sa_key}",
-                # The `kubernetes` Service's endpoints cannot be a loopback address (validation
-                # refuses it); nothing in these tests reaches the apiserver through the Service.
-                "--endpoint-reconciler-type=none", "--profiling=false",
+                "--profiling=false",
             ],
         )  # fmt: skip
         self.kubeconfig = self.pki.kubeconfig("admin", self.server)
@@ -171,13 +245,14 @@ class ControlPlane:
         return [f"--tls-cert-file={crt}", f"--tls-private-key-file={key}"]
 
     def _start_controllers(self, kube: Path) -> None:
-        cm, sched = free_port(), free_port()
-        self.ports.update(controller_manager=cm, scheduler=sched)
+        if not self.netns:
+            self.ports.update(controller_manager=free_port(), scheduler=free_port())
+        cm, sched = self.ports["controller_manager"], self.ports["scheduler"]
         self._spawn(
             "kube-controller-manager",
             [
                 kube / "kube-controller-manager",
-                f"--kubeconfig={self.pki.kubeconfig('system:kube-controller-manager', self.server)}",
+                f"--kubeconfig={self.pki.kubeconfig('system:kube-controller-manager', self.inside_server)}",
                 "--bind-address=127.0.0.1", f"--secure-port={cm}", *self._serving_flags(),
                 "--leader-elect=false", "--use-service-account-credentials=true",
                 f"--service-account-private-key-file={self.pki.sa_key}",
@@ -192,14 +267,14 @@ class ControlPlane:
             "kube-scheduler",
             [
                 kube / "kube-scheduler",
-                f"--kubeconfig={self.pki.kubeconfig('system:kube-scheduler', self.server)}",
+                f"--kubeconfig={self.pki.kubeconfig('system:kube-scheduler', self.inside_server)}",
                 "--bind-address=127.0.0.1", f"--secure-port={sched}", "--leader-elect=false",
                 *self._serving_flags(),
                 "--profiling=false",
             ],
         )  # fmt: skip
         for name, port in (("kube-controller-manager", cm), ("kube-scheduler", sched)):
-            self._wait_https(f"https://127.0.0.1:{port}/healthz", name, 60)
+            self._wait_https(f"https://{self.reach(port)}/healthz", name, 60)
 
     # ---- readiness -----------------------------------------------------------------------
 
