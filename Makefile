@@ -33,6 +33,8 @@ help:
 	@echo "make api-client - regenerate frontend/openapi.json and the typed API client"
 	@echo "make screenshots - docs/screenshots/*.png from a real Chromium"
 	@echo "make cluster-check - a local kube-apiserver judges the chart; the images built and run (podman)"
+	@echo "make cluster       - a one-node Kubernetes here (own network namespace) running the product (root)"
+	@echo "make cluster-down  - stop it and remove its state (.cluster/)"
 	@echo "make monitoring  - regenerate the Grafana dashboards and copy them and the rules into the chart"
 
 $(UV):
@@ -131,7 +133,20 @@ cluster-check: setup
 	@for t in $(CLUSTER_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
 	@$(PYTEST) tests/cluster
 
-CLUSTER_TOOLS := kubernetes etcd helm k8s-schemas podman base-images
+CLUSTER_TOOLS := kubernetes etcd helm k8s-schemas podman base-images cni-plugins coredns \
+	metrics-server traefik cert-manager cluster-images
+
+# The product in a one-node Kubernetes on this machine (docs/cloud/local.md): control plane and
+# node in a network namespace with no route out, reached through 127.0.0.1 ports only; deployed
+# by the cloud path (scripts/cloud/local.sh -> deploy.sh -> smoke.sh over HTTPS).
+CLUSTER_PORTS ?= --api-port 16443 --https-port 8443 --mailbox-port 18025
+.PHONY: cluster cluster-down
+cluster: setup
+	@for t in $(CLUSTER_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
+	@cd $(BACKEND) && .venv/bin/python -m tests.support.localcluster up --dir $(CURDIR)/.cluster $(CLUSTER_PORTS)
+
+cluster-down: setup
+	@cd $(BACKEND) && .venv/bin/python -m tests.support.localcluster down --dir $(CURDIR)/.cluster
 
 # Every tool the tests use, fetched or built once into $(TODO_CACHE), with progress shown here
 # rather than inside a captured test fixture.

@@ -6,6 +6,11 @@
 # 3. open the live-update WebSocket (/ws?token=...)
 # 4. create a task with a due date and a reminder; the socket must receive its update
 # 5. its history (from the audit service, through Kafka) must show the `created` event
+# With SMOKE_MAILBOX (the HTTP API of an SMTP sink the deployment mails to: the local cluster's,
+# scripts/cloud/local.sh), also:
+# 6. a recurring task with a reminder due in seconds: its email arrives exactly once
+# 7. completing it rolls the series over to the next occurrence
+# 8. its history is complete: created, completed
 # Needs curl and python3 (standard library only). SMOKE_INSECURE=1 accepts an untrusted
 # certificate (the Let's Encrypt staging issuer of dev). SMOKE_TIMEOUT (s) bounds each wait.
 set -euo pipefail
@@ -111,13 +116,57 @@ grep -q "\"task_id\": *$TASK\b" "$WORK/updates.jsonl" 2>/dev/null \
   || fail "no live update for task $TASK in ${TIMEOUT}s (got: $(cat "$WORK/updates.jsonl" 2>/dev/null))"
 say "live update received: $(grep "\"task_id\": *$TASK\b" "$WORK/updates.jsonl" | head -n1)"
 
-for _ in $(seq 1 "$((TIMEOUT / 2))"); do
-  "${CURL[@]}" -H "Authorization: Bearer $TOKEN" "$BASE/api/tasks/$TASK/history" > "$WORK/history.json" || true
-  if json '"created" in [e.get("event_type") for e in d.get("items", [])]' < "$WORK/history.json" 2>/dev/null | grep -q True; then
-    say "history: $(json '[e["event_type"] for e in d["items"]]' < "$WORK/history.json")"
-    say "OK: $BASE"
-    exit 0
-  fi
-  sleep 2
-done
-fail "task $TASK history has no created event: $(cat "$WORK/history.json")"
+# history TASK EVENT...: wait until the task's history (audit service, through Kafka) holds
+# every EVENT type, in that order.
+history() {
+  local task="$1"; shift
+  local want; want="$(printf '"%s",' "$@")"
+  for _ in $(seq 1 "$((TIMEOUT / 2))"); do
+    "${CURL[@]}" -H "Authorization: Bearer $TOKEN" "$BASE/api/tasks/$task/history" > "$WORK/history.json" || true
+    if json "[e.get('event_type') for e in d.get('items', [])] == [${want%,}]" < "$WORK/history.json" 2>/dev/null | grep -q True; then
+      say "history of $task: $(json '[e["event_type"] for e in d["items"]]' < "$WORK/history.json")"
+      return 0
+    fi
+    sleep 2
+  done
+  fail "task $task history is not [${want%,}]: $(cat "$WORK/history.json")"
+}
+history "$TASK" created
+
+if [ -n "${SMOKE_MAILBOX:-}" ]; then
+  MAILBOX="${SMOKE_MAILBOX%/}/messages"
+  mails_to_me() {
+    curl -sS --max-time 10 "$MAILBOX" | python3 -c "
+import json, sys
+print(sum(1 for m in json.load(sys.stdin) if '$email' in ' '.join(m['to']) and m['subject'] == 'Reminder: smoke recurring'))"
+  }
+  remind="$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc)+d.timedelta(seconds=5)).isoformat(timespec="seconds"))')"
+  "${CURL[@]}" -f -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d "{\"title\":\"smoke recurring\",\"due_at\":\"$due\",\"remind_at\":\"$remind\",\"recurrence\":\"FREQ=DAILY\"}" \
+    "$BASE/api/tasks" > "$WORK/recurring.json" || fail "create recurring task failed: $(cat "$WORK/recurring.json")"
+  RTASK="$(json 'd["id"]' < "$WORK/recurring.json")"
+  SERIES="$(json 'd["series_id"]' < "$WORK/recurring.json")"
+  say "created recurring task $RTASK (daily, reminder at $remind)"
+  for _ in $(seq 1 "$((TIMEOUT * 2))"); do
+    [ "$(mails_to_me)" -ge 1 ] && break
+    sleep 0.5
+  done
+  [ "$(mails_to_me)" -ge 1 ] || fail "no reminder email in ${TIMEOUT}s at $MAILBOX"
+  say "reminder email arrived at $(date -u +%H:%M:%S) (due $remind); waiting 10 s for a duplicate"
+  sleep 10
+  n="$(mails_to_me)"; [ "$n" = 1 ] || fail "the reminder was mailed $n times"
+  say "exactly one reminder email"
+
+  "${CURL[@]}" -f -X POST -H "Authorization: Bearer $TOKEN" "$BASE/api/tasks/$RTASK/complete" > /dev/null \
+    || fail "complete task $RTASK failed"
+  for _ in $(seq 1 "$TIMEOUT"); do
+    "${CURL[@]}" -H "Authorization: Bearer $TOKEN" "$BASE/api/tasks?q=smoke%20recurring" > "$WORK/series.json" || true
+    [ "$(json "len([t for t in d['items'] if t['series_id'] == '$SERIES'])" < "$WORK/series.json" 2>/dev/null)" = 2 ] && break
+    sleep 1
+  done
+  [ "$(json "len([t for t in d['items'] if t['series_id'] == '$SERIES'])" < "$WORK/series.json")" = 2 ] \
+    || fail "completing $RTASK made no next occurrence: $(cat "$WORK/series.json")"
+  say "rolled over: $(json "sorted(t['due_at'] for t in d['items'] if t['series_id'] == '$SERIES')" < "$WORK/series.json")"
+  history "$RTASK" created completed
+fi
+say "OK: $BASE"

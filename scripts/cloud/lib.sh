@@ -29,11 +29,15 @@ namespaces() {
     pod-security.kubernetes.io/warn=restricted
 }
 
+# install_dapr [CHART ARGS...]: Dapr's own Helm chart, by default the published one; the local
+# cluster passes the chart from the dapr module and its image overrides (scripts/cloud/local.sh).
+# shellcheck disable=SC2120 # the clouds call it without arguments, local.sh with its chart
 install_dapr() {
-  log "Dapr $DAPR_VERSION (HA control plane, mTLS, restricted sidecars)"
-  "$(helm_bin)" upgrade --install dapr dapr --repo https://dapr.github.io/helm-charts \
-    --version "$DAPR_VERSION" --namespace dapr-system --wait --timeout 10m \
-    --set global.ha.enabled=true \
+  local chart=(dapr --repo https://dapr.github.io/helm-charts --version "$DAPR_VERSION")
+  if [ "$#" -gt 0 ]; then chart=("$@"); fi
+  log "Dapr $DAPR_VERSION (HA control plane: ${DAPR_HA:-true}, mTLS, restricted sidecars)"
+  "$(helm_bin)" upgrade --install dapr "${chart[@]}" --namespace dapr-system --wait --timeout 10m \
+    --set global.ha.enabled="${DAPR_HA:-true}" \
     --set global.mtls.enabled=true \
     --set global.mtls.workloadCertTTL=24h \
     --set global.seccompProfile=RuntimeDefault \
@@ -145,6 +149,7 @@ platform() {
   local cloud="$1"; shift
   need kubectl; need python3
   namespaces
+  # shellcheck disable=SC2119
   install_dapr
   install_cert_manager
   install_traefik "$@"

@@ -105,10 +105,12 @@ class ControlPlane:
         netns: Netns | None = None,
         node_name: str = "",
         door: dict[int, int] | None = None,
+        extra_doors: dict[int, str] | None = None,
     ) -> ControlPlane:
         """On host loopback (free ports, no node), or inside `netns` for a cluster with a node:
         then the apiserver also listens on the node's address (pods reach it through the
-        `kubernetes` Service) and `door` maps inside ports to fixed host ports."""
+        `kubernetes` Service), `door` maps inside ports to fixed host ports, and `extra_doors`
+        maps more host ports to addresses inside (the ingress, a Service)."""
         root = root or Path(tempfile.mkdtemp(prefix="todo-kube-"))
         kube, etcd = kube_bin(), tool_bin("etcd")
         node = (node_name, netns.node_ip) if netns else None
@@ -121,7 +123,8 @@ class ControlPlane:
                 plane._spawn(
                     "forward",
                     [sys.executable, "-m", "tests.support.netns", "forward", netns.name]
-                    + [f"127.0.0.1:{h}=127.0.0.1:{p}" for p, h in plane.door.items()],
+                    + [f"127.0.0.1:{h}=127.0.0.1:{p}" for p, h in plane.door.items()]
+                    + [f"127.0.0.1:{h}={t}" for h, t in (extra_doors or {}).items()],
                     inside=False,
                 )
             plane._start_etcd(etcd / "etcd")

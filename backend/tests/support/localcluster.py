@@ -17,6 +17,7 @@ scripts/tools/{kubernetes,etcd,cni-plugins,coredns,cluster-images}.sh.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -111,6 +112,11 @@ class Cluster:
             timeout=timeout + 10,
         )  # fmt: skip
 
+    @property
+    def ca_file(self) -> Path:
+        """The cluster CA of cert-manager's `local-ca` issuer (written by local.sh)."""
+        return self.kubeconfig.parent / "local-ca.crt"
+
     def stop(self) -> None:
         self.node.stop()
         self.plane.stop(keep=True)
@@ -129,6 +135,57 @@ def image_tars() -> list[tuple[Path, str]]:
             tar, ref = line.split()
             pairs.append((out / tar if not tar.startswith("/") else Path(tar), ref))
     return pairs
+
+
+def app_images() -> tuple[str, list[tuple[Path, str]]]:
+    """Build the app's two images from the real Dockerfiles (podman, stand-in bases: see
+    tests.cluster.images) and save them for containerd. Returns (tag, [(tarball, ref)])."""
+    from tests.cluster import images  # podman helpers; imported here: they need pytest
+
+    for kind in ("backend", "frontend"):
+        say(f"building the {kind} image (podman, docker/{kind}.Dockerfile)")
+        images.build(kind)
+    ids = "".join(images.inspect(images.IMAGES[k])["Id"] for k in ("backend", "frontend"))
+    tag = "local-" + hashlib.sha256(ids.encode()).hexdigest()[:12]
+    out = CACHE / "cluster" / "app-images"
+    out.mkdir(parents=True, exist_ok=True)
+    tars = []
+    for kind in ("backend", "frontend"):
+        ref = f"localhost/todo/todo-{kind}:{tag}"
+        tar = out / f"todo-{kind}-{tag}.tar"
+        if not tar.exists():
+            for old in out.glob(f"todo-{kind}-*.tar"):
+                old.unlink()
+            images.podman("tag", images.IMAGES[kind], ref)
+            images.podman("save", "--format=docker-archive", "-o", str(tar), ref)
+            images.podman("rmi", ref)
+        tars.append((tar, ref))
+    return tag, tars
+
+
+def deploy(cluster: Cluster, ports: Ports, smoke: bool = True) -> None:
+    """The product into the cluster by the cloud path: scripts/cloud/local.sh (platform pieces,
+    Kafka, PostgreSQL, the chart through deploy.sh, then the smoke test over HTTPS)."""
+    tag, tars = app_images()
+    cluster.node.import_images(tars, say)
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(cluster.kubeconfig),
+        "IMAGE_TAG": tag,
+        "HTTPS_PORT": str(ports.https),
+        "MAILBOX_PORT": str(ports.mailbox),
+        "CA_FILE": str(cluster.ca_file),
+        "SKIP_SMOKE": "" if smoke else "1",
+    }
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "cloud" / "local.sh")], env=env, check=False
+    )
+    if proc.returncode:
+        raise RuntimeError(
+            f"scripts/cloud/local.sh failed ({proc.returncode}); its output is above"
+        )
+    say(f"product deployed{' and smoke-tested' if smoke else ''} in {time.monotonic() - t0:.0f} s")
 
 
 # ---- CoreDNS -----------------------------------------------------------------------------------
@@ -220,7 +277,22 @@ def coredns_manifests(image: str) -> list[dict[str, Any]]:
 # ---- up and down -------------------------------------------------------------------------------
 
 
-def up(name: str, root: Path, api_port: int | None = None, dns: bool = True) -> Cluster:
+# The host's doors to what the product deploys (scripts/cloud/local.sh): Traefik's HTTPS
+# NodePort and the SMTP sink's mailbox (its Service has this fixed ClusterIP).
+INGRESS_TARGET = f"{NODE_IP}:30443"
+MAILBOX_TARGET = "10.96.0.25:8025"
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Host 127.0.0.1 ports of a cluster's doors."""
+
+    api: int
+    https: int
+    mailbox: int
+
+
+def up(name: str, root: Path, ports: Ports, dns: bool = True) -> Cluster:
     """Bring a cluster up from nothing (an old one of the same name is torn down first)."""
     if os.geteuid() != 0:
         raise PermissionError("the local cluster needs root (network namespace, mounts)")
@@ -242,7 +314,8 @@ def up(name: str, root: Path, api_port: int | None = None, dns: bool = True) -> 
     try:
         plane = ControlPlane.start(
             root / "plane", netns=netns, node_name=NODE_NAME,
-            door={6443: api_port} if api_port else None,
+            door={6443: ports.api},
+            extra_doors={ports.https: INGRESS_TARGET, ports.mailbox: MAILBOX_TARGET},
         )  # fmt: skip
         pids.update({f"plane/{k}": p.pid for k, p in plane.procs.items()})
         say(f"control plane up: {plane.server}")
@@ -314,10 +387,18 @@ def main() -> None:
     parser.add_argument("--name", default="dev")
     parser.add_argument("--dir", type=Path, default=REPO / ".cluster")
     parser.add_argument("--api-port", type=int, default=16443)
+    parser.add_argument("--https-port", type=int, default=8443)
+    parser.add_argument("--mailbox-port", type=int, default=18025)
+    parser.add_argument("--no-deploy", action="store_true", help="the cluster only, no product")
     args = parser.parse_args()
     if args.command == "up":
-        cluster = up(args.name, args.dir.resolve(), args.api_port)
+        ports = Ports(args.api_port, args.https_port, args.mailbox_port)
+        cluster = up(args.name, args.dir.resolve(), ports)
+        if not args.no_deploy:
+            deploy(cluster, ports)
         print(f"export KUBECONFIG={cluster.kubeconfig}")
+        print(f"# the app: https://localhost:{ports.https}  (CA: {cluster.ca_file})")
+        print(f"# the SMTP sink's mailbox: http://127.0.0.1:{ports.mailbox}/messages")
     else:
         down(args.dir.resolve())
 
