@@ -131,7 +131,7 @@ cluster-check: setup
 	@for t in $(CLUSTER_TOOLS); do bash scripts/tools/$$t.sh >/dev/null || exit 1; done
 	@$(PYTEST) tests/cluster
 
-CLUSTER_TOOLS := kubernetes etcd helm k8s-schemas podman base-images
+CLUSTER_TOOLS := kubernetes etcd helm k8s-schemas podman base-images cluster-images
 
 # Every tool the tests use, fetched or built once into $(TODO_CACHE), with progress shown here
 # rather than inside a captured test fixture.
