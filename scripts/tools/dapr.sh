@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Build (once) and cache Dapr's daprd and scheduler binaries from the Go module proxy.
+# Build (once) and cache Dapr's binaries from the Go module proxy: daprd and scheduler (the
+# standalone stack), and the control plane a Kubernetes cluster runs (operator, injector,
+# sentry, placement; scripts/tools/cluster-images.sh puts all six into one dapr image). All six
+# come from ONE `go build`, so their shared packages compile once.
 #
-#   scripts/tools/dapr.sh            -> last stdout line: the bin dir holding daprd + scheduler
+#   scripts/tools/dapr.sh            -> last stdout line: the bin dir holding the six binaries
 #
 # Env:
 #   DAPR_VERSION   build exactly this version (no leading v). Default: try 1.18.3, then 1.18.2,
@@ -14,8 +17,9 @@
 #                  $TODO_CACHE/dapr/<version>/bin, chart + CRDs to $TODO_CACHE/dapr/<version>/charts
 #   DAPR_FORCE_BUILD=1  ignore ~/.dapr/bin and an existing cache, build again
 #
-# If ~/.dapr/bin/daprd (from `dapr init`) reports one of the wanted versions and a scheduler
-# binary sits beside it, that dir is used and nothing is built.
+# If ~/.dapr/bin/daprd (from `dapr init`) reports one of the wanted versions and the other five
+# binaries sit beside it, that dir is used and nothing is built (`dapr init` alone installs only
+# daprd, scheduler and placement, so usually our own build is used).
 #
 # One patch is applied to the build's copy of the source: in 1.18.x the scheduler ignores
 # --healthz-listen-address and binds its healthz server on all interfaces; the patch wires the
@@ -41,30 +45,38 @@ fi
 PROGRESS_EVERY="${DAPR_PROGRESS_EVERY:-30}"
 FORCE="${DAPR_FORCE_BUILD:-0}"
 # Bump RECIPE when the build recipe changes: a cached build with another recipe is rebuilt.
-RECIPE="tags=allcomponents;patch=scheduler-healthz-listen-address;r1"
+RECIPE="tags=allcomponents;patch=scheduler-healthz-listen-address;cmds=daprd,scheduler,operator,injector,sentry,placement;r2"
+# The binaries the build makes; the cache (and a user's ~/.dapr/bin) must hold all of them.
+CMDS=(daprd scheduler operator injector sentry placement)
+CMD_PKGS=()
+for c in "${CMDS[@]}"; do CMD_PKGS+=("./cmd/$c"); done
+has_all() {  # has_all DIR: every binary of CMDS is executable in DIR
+  local c
+  for c in "${CMDS[@]}"; do [ -x "$1/$c" ] || return 1; done
+}
 
 # --- 1. a user's own Dapr install (dapr init puts daprd under ~/.dapr/bin) -------------------
 user_bin="$HOME/.dapr/bin"
 if [ "$FORCE" != 1 ] && [ -x "$user_bin/daprd" ]; then
   have="$("$user_bin/daprd" --version 2>/dev/null | head -n1 || true)"
   for v in "${candidates[@]}"; do
-    if [ "${have#v}" = "$v" ] && [ -x "$user_bin/scheduler" ]; then
-      log "using the existing Dapr install in $user_bin (daprd $have, scheduler present)"
+    if [ "${have#v}" = "$v" ] && has_all "$user_bin"; then
+      log "using the existing Dapr install in $user_bin (daprd $have, ${CMDS[*]} present)"
       log "note: an unpatched 1.18.x scheduler binds its healthz port on all interfaces (--healthz-listen-address is ignored); set DAPR_FORCE_BUILD=1 to build the patched one"
       echo "$user_bin"
       exit 0
     fi
   done
-  log "found $user_bin/daprd (version '${have:-unknown}'), but want ${candidates[*]} with a scheduler beside it: using our own build"
+  log "found $user_bin/daprd (version '${have:-unknown}'), but want ${candidates[*]} with ${CMDS[*]} beside it: using our own build"
 fi
 
 # --- 2. the cache ----------------------------------------------------------------------------
 if [ "$FORCE" != 1 ]; then
   for v in "${candidates[@]}"; do
     b="$TODO_CACHE/dapr/$v/bin"
-    if [ -f "$b/.complete" ] && [ -x "$b/daprd" ] && [ -x "$b/scheduler" ]; then
-      if grep -qF "recipe=$RECIPE" "$b/.complete"; then
-        log "cached: daprd + scheduler $v in $b ($(cat "$b/.complete"))"
+    if [ -f "$b/.complete" ] && [ -x "$b/daprd" ]; then
+      if grep -qF "recipe=$RECIPE" "$b/.complete" && has_all "$b"; then
+        log "cached: ${CMDS[*]} $v in $b ($(cat "$b/.complete"))"
         echo "$b"
         exit 0
       fi
@@ -77,7 +89,7 @@ need go "install Go >= the version in dapr's go.mod (1.26.5 for 1.18.2, 1.26.6 f
 
 # --- 3. pick a version whose module + dependencies the proxy serves --------------------------
 # prepare VERSION: download the module, check Go, copy it to a writable dir and resolve every
-# package daprd + scheduler need (go list -deps downloads the modules; a 403 shows up here in
+# package the six commands need (go list -deps downloads the modules; a 403 shows up here in
 # seconds instead of after a long compile). Returns non-zero if this version cannot be built.
 VER="" MOD_DIR="" SRC=""
 prepare() {
@@ -103,10 +115,10 @@ prepare() {
   rm -rf "$SRC"; mkdir -p "$(dirname "$SRC")"
   cp -r "$MOD_DIR" "$SRC" && chmod -R u+w "$SRC" || { log "could not copy $MOD_DIR to $SRC"; return 1; }
 
-  log "dapr $v: resolving dependencies (go list -deps -tags allcomponents ./cmd/daprd ./cmd/scheduler)"
+  log "dapr $v: resolving dependencies (go list -deps -tags allcomponents ${CMD_PKGS[*]})"
   local out rc=0
   out="$(cd "$SRC" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod" \
-           nice -n 10 go list -deps -tags allcomponents ./cmd/daprd ./cmd/scheduler 2>&1 >/dev/null)" || rc=$?
+           nice -n 10 go list -deps -tags allcomponents "${CMD_PKGS[@]}" 2>&1 >/dev/null)" || rc=$?
   if [ "$rc" -ne 0 ]; then
     log "dapr $v: dependencies do not resolve (after $((SECONDS - t0))s):"
     printf '%s\n' "$out" | grep -v '^go: downloading' | grep -o '[^ ]*@v[^:]*: reading [^ ]*: [0-9][0-9]* [A-Za-z]*' | sort -u | head -n 10 >&2 || true
@@ -124,7 +136,7 @@ pick() {
   done
   die "none of dapr ${candidates[*]} can be built here (see the reasons above)." \
     "try another release: DAPR_VERSION=<x.y.z> $0   (check it with: go mod download -json $MODULE@v<x.y.z>)" \
-    "or install Dapr with its CLI ('dapr init --slim') so ~/.dapr/bin/daprd + scheduler exist"
+    "or point DAPR_VERSION at a release whose dependencies the proxy serves (dapr init's ~/.dapr/bin lacks operator/injector/sentry)"
 }
 step "pick a buildable dapr version" pick
 BASE="$TODO_CACHE/dapr/$VER"
@@ -178,11 +190,11 @@ BUILD_LOG="$BASE/build.log"
 build() {
   rm -rf "$OUT"; mkdir -p "$OUT"
   local ldflags="-s -w -X $MODULE/pkg/buildinfo.version=$VER"
-  log "(cd $SRC && CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 10 go build -v -trimpath -tags allcomponents -ldflags \"$ldflags\" -o $OUT/ ./cmd/daprd ./cmd/scheduler)"
+  log "(cd $SRC && CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 10 go build -v -trimpath -tags allcomponents -ldflags \"$ldflags\" -o $OUT/ ${CMD_PKGS[*]})"
   log "full build output: $BUILD_LOG (cold build: 15-30 min on 2 cores; progress every ${PROGRESS_EVERY}s)"
   local rc=0
   go_build_logged "$SRC" "$BUILD_LOG" -v -trimpath -tags allcomponents -ldflags "$ldflags" \
-    -o "$OUT/" ./cmd/daprd ./cmd/scheduler || rc=$?
+    -o "$OUT/" "${CMD_PKGS[@]}" || rc=$?
   if [ "$rc" -ne 0 ]; then
     tail -n 30 "$BUILD_LOG" >&2
     die "go build failed (exit $rc); last lines above, full log: $BUILD_LOG" \
@@ -192,11 +204,14 @@ build() {
       "out of disk: the module + build caches need several GB under $(go env GOMODCACHE) and $(go env GOCACHE)"
   fi
   "$OUT/daprd" --version >/dev/null 2>&1 || die "built $OUT/daprd does not run ('daprd --version' failed)"
+  has_all "$OUT" || die "go build made only $(cd "$OUT" && echo *), not all of ${CMDS[*]}"
   rm -rf "$BIN"; mv "$OUT" "$BIN"
   echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ) recipe=$RECIPE" > "$BIN/.complete"
-  log "daprd --version: $("$BIN/daprd" --version 2>&1 | head -n1); daprd $(du -h "$BIN/daprd" | cut -f1), scheduler $(du -h "$BIN/scheduler" | cut -f1)"
+  local c sizes=""
+  for c in "${CMDS[@]}"; do sizes="$sizes $c $(du -h "$BIN/$c" | cut -f1)"; done
+  log "daprd --version: $("$BIN/daprd" --version 2>&1 | head -n1);$sizes"
 }
-step "build daprd + scheduler $VER" build
+step "build ${CMDS[*]} $VER" build
 rm -rf "$SRC"
 total_time
 echo "$BIN"
