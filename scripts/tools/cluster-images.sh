@@ -9,6 +9,10 @@
 #   localhost/todo/postgres:15    Debian's postgresql-15, initdb from env on first start, uid 999
 #   localhost/todo/smtp-sink:1    SMTP :1025 + received mail as JSON on :8025 (python3-aiosmtpd), uid 65532
 #   registry.k8s.io/pause:3.10    a static pause binary (gcc -static), uid 65535
+#   localhost/todo/<tool>:<v>     one static Go binary each on the same distroless-like base as
+#                                 dapr's, uid 65532, entrypoint /<binary>: coredns, metrics-server,
+#                                 traefik, cert-manager-{controller,webhook,cainjector}
+#                                 (scripts/tools/<tool>.sh build them)
 #
 # The files behind each image are in scripts/tools/cluster-images/ (Containerfiles, entrypoints:
 # their env is documented there). The Debian bases are made with mmdebstrap (bookworm minbase +
@@ -29,13 +33,28 @@ FILES="$HERE/cluster-images"
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-RECIPE=r1
+RECIPE=r2
 declare -A BASE_RECIPES=([kafka]=kafka-r1 [postgres]=postgres-r1 [smtp]=smtp-r1)
 SUITE=bookworm
 MIRRORS=("deb http://deb.debian.org/debian $SUITE main"
          "deb http://deb.debian.org/debian $SUITE-updates main"
          "deb http://deb.debian.org/debian-security $SUITE-security main")
 NAMES=(dapr kafka postgres smtp-sink pause)
+# Static Go binaries, each an image of its own: name -> "tool-script binary version".
+COREDNS_BIN="$(bash "$HERE/coredns.sh" | tail -n1)"
+MS_BIN="$(bash "$HERE/metrics-server.sh" | tail -n1)"
+TRAEFIK_BIN="$(bash "$HERE/traefik.sh" | tail -n1)"
+CM_BIN="$(bash "$HERE/cert-manager.sh" | tail -n1)"
+# Each tool script caches as $TODO_CACHE/<tool>/<version>/bin: the version is in the path.
+version_of() { basename "$(dirname "$(dirname "$1")")"; }
+declare -A STATIC=()
+for bin in "$COREDNS_BIN" "$MS_BIN/metrics-server" "$TRAEFIK_BIN/traefik" \
+  "$CM_BIN/cert-manager-controller" "$CM_BIN/cert-manager-webhook" "$CM_BIN/cert-manager-cainjector"; do
+  STATIC[$(basename "$bin")]="$bin|$(version_of "$bin")"
+done
+for name in coredns metrics-server traefik cert-manager-controller cert-manager-webhook cert-manager-cainjector; do
+  NAMES+=("$name")
+done
 DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.11.0
 
 DAPR_BIN="$(bash "$HERE/dapr.sh" | tail -n1)"
@@ -58,8 +77,15 @@ declare -A REFS=(
   [smtp-sink]="localhost/todo/smtp-sink:1"
   [pause]="registry.k8s.io/pause:3.10"
 )
+for name in "${!STATIC[@]}"; do
+  v="${STATIC[$name]#*|}"
+  [ -n "$v" ] || die "no version for $name (${STATIC[$name]})"
+  [ -x "${STATIC[$name]%|*}" ] || die "no binary for $name at ${STATIC[$name]%|*}" "run scripts/tools/*.sh for it"
+  REFS[$name]="localhost/todo/$name:$v"
+done
+STATIC_ID="$(for name in "${!STATIC[@]}"; do echo "$name ${STATIC[$name]}"; done | sort | sha256sum | cut -c1-8)"
 ROOT="$TODO_CACHE/cluster-images"
-OUT="$ROOT/$RECIPE-dapr$DAPR_V-kafka$KAFKA_V"
+OUT="$ROOT/$RECIPE-dapr$DAPR_V-kafka$KAFKA_V-static$STATIC_ID"
 BASES="$ROOT/bases"
 
 if [ -f "$OUT/.complete" ] && [ -f "$OUT/images.txt" ]; then
@@ -175,6 +201,20 @@ stage_small() {
   nice -n 10 gcc -static -Os -s -Wall -Wextra -Werror -o "$STAGE/pause/pause" "$FILES/pause.c"
 }
 
+# One static binary on the distroless-like rootfs of the dapr image (stage_dapr makes it).
+stage_static() {
+  local name bin
+  for name in "${!STATIC[@]}"; do
+    bin="${STATIC[$name]%|*}"
+    mkdir -p "$STAGE/$name"
+    cp -r "$STAGE/dapr/rootfs" "$STAGE/$name/rootfs"
+    cp "$bin" "$STAGE/$name/$(basename "$bin")"
+    printf '%s\n' "# $name ${STATIC[$name]#*|}: one static Go binary (scripts/tools), distroless-like base" \
+      "FROM scratch" "COPY rootfs/ /" "COPY $(basename "$bin") /" "WORKDIR /" "USER 65532:65532" \
+      "ENTRYPOINT [\"/$(basename "$bin")\"]" > "$STAGE/$name/$name.Containerfile"
+  done
+}
+
 # --- 3. build and save ----------------------------------------------------------------------------
 declare -A BASE_OF=([kafka]=kafka [postgres]=postgres [smtp-sink]=smtp)
 build_one() {  # build_one NAME: podman build, then podman save as a Docker archive
@@ -204,7 +244,7 @@ build_all() {
 step "mmdebstrap the bases ($SUITE minbase; cached in $BASES)" make_bases
 step "import the bases into podman" import_bases
 step "fetch kafka-tools $KAFKA_V" fetch_kafka_tools
-stage_all() { stage_dapr; stage_kafka; stage_small; }
+stage_all() { stage_dapr; stage_kafka; stage_small; stage_static; }
 step "stage the build contexts" stage_all
 step "build and save ${NAMES[*]}" build_all
 echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ) recipe=$RECIPE dapr=$DAPR_V kafka=$KAFKA_V bases=${BASE_RECIPES[*]}" > "$OUT/.complete"

@@ -15,6 +15,8 @@
 #   KAFKA_CLUSTER_ID       cluster id used by the first format [random]
 #   KAFKA_HEAP_OPTS        [-Xms256m -Xmx512m];  KAFKA_JAVA_OPTS  more JVM flags []
 #   KAFKA_CFG_<NAME>       any other broker setting: KAFKA_CFG_NUM_PARTITIONS=3 -> num.partitions=3
+#   KAFKA_FORMAT_ARGS      more arguments of the first format, e.g. SCRAM users:
+#                          --add-scram SCRAM-SHA-512=[name=alice,password=...] (no spaces inside one)
 set -euo pipefail
 
 KAFKA_HOME=/opt/kafka
@@ -61,7 +63,10 @@ if [ ! -f "$logs/meta.properties" ]; then
   # A cluster id is 16 random bytes, base64url without padding (what StorageTool random-uuid prints).
   id="${KAFKA_CLUSTER_ID:-$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')}"
   echo "kafka-entrypoint: formatting $logs (node $node_id, cluster id $id)" >&2
-  java "${java_opts[@]}" kafka.tools.StorageTool format --standalone -t "$id" -c "$conf" --ignore-formatted >&2
+  # shellcheck disable=SC2206 # one word per argument, as documented above
+  format_args=(${KAFKA_FORMAT_ARGS:-})
+  java "${java_opts[@]}" kafka.tools.StorageTool format --standalone -t "$id" -c "$conf" --ignore-formatted \
+    "${format_args[@]}" >&2
 fi
 echo "kafka-entrypoint: starting node $node_id, clients on :$port (advertised ${KAFKA_ADVERTISED_HOST:-127.0.0.1}:$port)" >&2
 exec java "${java_opts[@]}" kafka.Kafka "$conf"
