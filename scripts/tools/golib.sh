@@ -53,3 +53,29 @@ go_build_logged() {
   kill "$TICKER_PID" 2>/dev/null || true; wait "$TICKER_PID" 2>/dev/null || true; TICKER_PID=""
   return "$rc"
 }
+
+# go_module_copy MODULE VERSION DEST: download MODULE@VERSION from the module proxy and copy its
+# source to DEST (writable), for modules that cannot be `go install`ed (replace directives, or
+# a command outside the module's root package). Dies when the proxy refuses the version or the
+# module's go line is newer than the installed Go.
+go_module_copy() {
+  local module="$1" version="$2" dest="$3" json dir want have
+  json="$(go mod download -json "$module@$version" 2>&1)" \
+    || die "the module proxy does not serve $module@$version: $(printf '%s' "$json" | grep '"Error"')" \
+      "pick a served version: go list -m -versions $module (a listed version can still answer 403)"
+  dir="$(printf '%s' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$dir" ] || die "go mod download gave no source dir for $module@$version: $json"
+  want="$(sed -n 's/^go \([0-9.]*\).*/\1/p' "$dir/go.mod" | head -n1)"
+  have="$(go env GOVERSION)"; have="${have#go}"
+  [ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n1)" = "$want" ] \
+    || die "$module $version needs go >= $want; installed go is $have" "install a newer Go"
+  rm -rf "$dest"; mkdir -p "$(dirname "$dest")"
+  cp -r "$dir" "$dest"; chmod -R u+w "$dest"
+  log "source: $dest (from $dir; go $want)"
+}
+
+# go_refused LOG: the module versions the proxy refused (403), one per line, from a go log.
+go_refused() {
+  grep -oE '[^ :]+@v[^: ]+: reading https://[^ ]+: 403' "$1" 2>/dev/null \
+    | sed 's/: reading .*//' | sort -u || true
+}
