@@ -64,21 +64,14 @@ MS_VERSION="$(tag metrics-server)"
   --namespace kube-system --wait --timeout 5m \
   --set image.repository="$(repo metrics-server)" --set image.tag="$MS_VERSION" \
   --set image.pullPolicy=Never \
-  --set 'defaultArgs={--cert-dir=/tmp,--kubelet-preferred-address-types=InternalIP,--kubelet-use-node-status-port,--metric-resolution=10s}' \
+  --set 'defaultArgs={--cert-dir=/tmp,--kubelet-preferred-address-types=InternalIP,--kubelet-use-node-status-port,--metric-resolution=15s}' \
   --set 'args={--kubelet-certificate-authority=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt}' \
   --set resources.requests.cpu=20m --set resources.requests.memory=48Mi
 
 log "3/7 cert-manager and the cluster's CA issuer"
 CM_VERSION="$(tag cert-manager-controller)"
-CM_SRC="$(modchart "github.com/cert-manager/cert-manager@$CM_VERSION" deploy)"
-CM_CHART="$(mktemp -d)/cert-manager"
-# The module holds the chart's sources: its Chart.yaml template and the CRDs (as templates, the
-# way cert-manager's release tool assembles them when installCRDs is on).
-cp -r "$CM_SRC/charts/cert-manager" "$CM_CHART"; chmod -R u+w "$CM_CHART"
-sed -e "s/^version: .*/version: $CM_VERSION/" -e "s/^appVersion: .*/appVersion: $CM_VERSION/" \
-  "$CM_CHART/Chart.template.yaml" > "$CM_CHART/Chart.yaml"
-{ echo '{{- if .Values.installCRDs }}'; for f in "$CM_SRC"/crds/crd-*.yaml; do echo '---'; cat "$f"; done; echo '{{- end }}'; } \
-  > "$CM_CHART/templates/crds.yaml"
+# The chart as cert-manager's release assembles it from its module (scripts/tools/cert-manager.sh).
+CM_CHART="$(bash "$ROOT/scripts/tools/cert-manager.sh" | tail -n1)/../chart/cert-manager"
 "$HELM" upgrade --install cert-manager "$CM_CHART" --namespace cert-manager --wait --timeout 5m \
   --set installCRDs=true --set startupapicheck.enabled=false \
   --set image.repository="$(repo cert-manager-controller)" --set image.tag="$CM_VERSION" \
@@ -86,7 +79,6 @@ sed -e "s/^version: .*/version: $CM_VERSION/" -e "s/^appVersion: .*/appVersion: 
   --set cainjector.image.repository="$(repo cert-manager-cainjector)" --set cainjector.image.tag="$CM_VERSION" \
   --set image.pullPolicy=Never --set webhook.image.pullPolicy=Never --set cainjector.image.pullPolicy=Never \
   --set resources.requests.cpu=10m --set webhook.resources.requests.cpu=10m --set cainjector.resources.requests.cpu=10m
-rm -rf "$(dirname "$CM_CHART")"
 kubectl apply -f "$MANIFESTS/issuers.yaml" >/dev/null
 kubectl wait -n cert-manager certificate/local-ca --for=condition=Ready --timeout=2m >/dev/null
 kubectl wait clusterissuer/local-ca --for=condition=Ready --timeout=2m >/dev/null
@@ -96,9 +88,14 @@ log "ClusterIssuer local-ca is Ready (CA made by cert-manager in the cluster)"
 log "4/7 Traefik and Dapr"
 sed "s|TRAEFIK_IMAGE|$(image traefik)|" "$MANIFESTS/traefik.yaml" | kubectl apply -f - >/dev/null
 DAPR_CHART="$(bash "$ROOT/scripts/tools/dapr.sh" | tail -n1)/../charts/dapr"
+# One image holds every Dapr binary (as daprio/dapr did): a name with a "/" is a full reference.
+DAPR_IMAGE="$(image dapr)"
 DAPR_HA=false install_dapr "$DAPR_CHART" \
-  --set global.registry="$(dirname "$(repo dapr)")" --set global.tag="$(tag dapr)" \
-  --set global.imagePullPolicy=Never \
+  --set global.tag="$(tag dapr)" --set global.imagePullPolicy=Never \
+  --set dapr_operator.image.name="$DAPR_IMAGE" --set dapr_placement.image.name="$DAPR_IMAGE" \
+  --set dapr_scheduler.image.name="$DAPR_IMAGE" --set dapr_sentry.image.name="$DAPR_IMAGE" \
+  --set dapr_sidecar_injector.injectorImage.name="$DAPR_IMAGE" \
+  --set dapr_sidecar_injector.image.name="$DAPR_IMAGE" \
   --set dapr_scheduler.cluster.inMemoryStorage=true \
   --set dapr_placement.cluster.forceInMemoryLog=true
 kubectl rollout status -n traefik deployment/traefik --timeout=2m >/dev/null

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -117,6 +117,14 @@ class Settings(BaseSettings):
     # Where development keeps what it generates (keys); unset: the SQLite database's directory,
     # or ./.data.
     data_dir: str | None = None
+
+    @field_validator("smtp_host", "smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # A Kubernetes Secret often carries an empty key for "no SMTP login" (the cloud
+        # scripts create TODO_SMTP_USERNAME="" when none is given): that means unset, not a
+        # login with an empty name, which a server without AUTH refuses.
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:

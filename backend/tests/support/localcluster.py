@@ -280,7 +280,7 @@ def coredns_manifests(image: str) -> list[dict[str, Any]]:
 # The host's doors to what the product deploys (scripts/cloud/local.sh): Traefik's HTTPS
 # NodePort and the SMTP sink's mailbox (its Service has this fixed ClusterIP).
 INGRESS_TARGET = f"{NODE_IP}:30443"
-MAILBOX_TARGET = "10.96.0.25:8025"
+MAILBOX_TARGET = "10.96.0.12:8025"
 
 
 @dataclass(frozen=True)
