@@ -113,6 +113,8 @@ RENDERS: dict[str, list[str]] = {
     "prod-oke": ["values-prod.yaml", "values-oke.yaml"],
     "prod-gke-redpanda": ["values-prod.yaml", "values-gke.yaml", "values-redpanda.yaml"],
     "dev-oke-redpanda": ["values-dev.yaml", "values-oke.yaml", "values-redpanda.yaml"],
+    # The local cluster (make cluster): scripts/cloud/local.sh deploys exactly this pair.
+    "dev-local": ["values-dev.yaml", "values-local.yaml"],
 }
 # values.yaml alone names no Secrets: the chart then creates them from these (as --set would).
 DEFAULT_SETS = [

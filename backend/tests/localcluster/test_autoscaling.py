@@ -23,13 +23,14 @@ def _hpa(cluster: Cluster) -> dict[str, object]:
     out = cluster.kubectl("get", "hpa", "-n", "todo", "-o", "json").stdout
     (api,) = [h for h in json.loads(out)["items"] if h["metadata"]["name"].endswith("-api")]
     status = api["status"]
-    cpu = next(
-        (m["resource"]["current"].get("averageUtilization") for m in status.get("currentMetrics") or []
-         if m.get("resource", {}).get("name") == "cpu"),
-        None,
-    )  # fmt: skip
+    used = {
+        m["resource"]["name"]: m["resource"]["current"].get("averageUtilization")
+        for m in status.get("currentMetrics") or []
+        if "resource" in m
+    }
     return {"replicas": status.get("currentReplicas", 0), "desired": status.get("desiredReplicas", 0),
-            "cpu": cpu, "min": api["spec"]["minReplicas"]}  # fmt: skip
+            "cpu": used.get("cpu"), "memory": used.get("memory"),
+            "min": api["spec"]["minReplicas"]}  # fmt: skip
 
 
 def test_the_api_scales_out_under_load_and_back(cluster: Cluster, ports: Ports) -> None:
@@ -74,8 +75,8 @@ def test_the_api_scales_out_under_load_and_back(cluster: Cluster, ports: Ports) 
         if int(state["replicas"]) == 1:  # type: ignore[call-overload]
             break
         time.sleep(3)
-    print("\nHPA todo-app-api over time (s: replicas/desired, cpu % of request):")
+    print("\nHPA todo-app-api over time (s: replicas/desired, cpu and memory % of request):")
     for at, s in timeline:
-        print(f"  {at:4d}s  {s['replicas']}/{s['desired']}  cpu {s['cpu']}")
+        print(f"  {at:4d}s  {s['replicas']}/{s['desired']}  cpu {s['cpu']}  memory {s['memory']}")
     assert scaled_out > 1, timeline
     assert timeline[-1][1]["replicas"] == 1, timeline

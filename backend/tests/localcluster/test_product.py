@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import ssl
@@ -78,8 +77,9 @@ def test_every_app_pod_has_a_sidecar_from_the_injector_with_mtls(cluster: Cluste
     assert config["spec"]["mtls"]["enabled"] is True
 
 
-def _sidecar_get(cluster: Cluster, role: str, path: str) -> tuple[int, Any]:
-    """GET `path` from the daprd beside one pod of `role`, from inside the app container."""
+def _sidecar(cluster: Cluster, role: str, path: str, body: object = None) -> tuple[int, Any]:
+    """GET (or POST `body` to) `path` of the daprd beside one pod of `role`, from inside the app
+    container, with the app's Dapr API token."""
     pod = next(
         p["metadata"]["name"]
         for p in pods(cluster, "todo")
@@ -87,39 +87,48 @@ def _sidecar_get(cluster: Cluster, role: str, path: str) -> tuple[int, Any]:
         and p["status"]["phase"] == "Running"
     )
     script = (
-        "import json, os, urllib.request, urllib.error\n"
-        f"req = urllib.request.Request('http://127.0.0.1:3500{path}',"
-        " headers={'dapr-api-token': os.environ['DAPR_API_TOKEN']})\n"
+        "import json, os, sys, urllib.request, urllib.error\n"
+        "body = sys.argv[2].encode() if sys.argv[2] != 'null' else None\n"
+        "req = urllib.request.Request('http://127.0.0.1:3500' + sys.argv[1], data=body,"
+        " headers={'dapr-api-token': os.environ['DAPR_API_TOKEN'],"
+        " 'content-type': 'application/json'})\n"
         "try:\n"
         "    r = urllib.request.urlopen(req, timeout=5); print(r.status); print(r.read().decode())\n"
         "except urllib.error.HTTPError as e:\n"
         "    print(e.code); print(e.read().decode())\n"
     )
     out = cluster.kubectl(
-        "exec", "-n", "todo", pod, "-c", role, "--", "python", "-c", script
+        "exec", "-n", "todo", pod, "-c", role, "--", "python", "-c", script, path, json.dumps(body)
     ).stdout
-    status, _, body = out.partition("\n")
-    return int(status), json.loads(body) if body.strip().startswith(("{", "[")) else body
+    status, _, text = out.partition("\n")
+    return int(status), json.loads(text) if text.strip().startswith(("{", "[")) else text
 
 
-def test_the_state_store_reads_its_dsn_through_the_kubernetes_secret_store(
-    cluster: Cluster,
-) -> None:
-    secret = json.loads(
-        cluster.kubectl("get", "secret", "-n", "todo", "todo-app-dapr-state", "-o", "json").stdout
-    )
-    dsn = base64.b64decode(secret["data"]["connectionString"]).decode()
+def test_the_state_store_gets_its_dsn_through_the_kubernetes_secret_store(cluster: Cluster) -> None:
+    """statestore's connectionString is a secretKeyRef resolved by the `secretstore` component
+    (secretstores.kubernetes) from the real Secret todo-app-dapr-state: the component loads and
+    works only if that read succeeded. The app's own code may not read secrets (the Dapr
+    Configuration denies the secrets API), and RBAC lets the sidecar read that one Secret."""
     for role in ("reminders", "notifier"):
-        status, body = _sidecar_get(cluster, role, "/v1.0/secrets/secretstore/todo-app-dapr-state")
-        assert status == 200 and body == {"connectionString": dsn}, (role, status)
-        status, meta = _sidecar_get(cluster, role, "/v1.0/metadata")
+        status, meta = _sidecar(cluster, role, "/v1.0/metadata")
+        assert status == 200, meta
         loaded = {c["name"]: c["type"] for c in meta["components"]}
-        # statestore's connectionString is a secretKeyRef: it loads only if the store resolved it.
         assert loaded.get("statestore") == "state.postgresql", loaded
         assert loaded.get("secretstore") == "secretstores.kubernetes", loaded
-        # RBAC lets the store read that one Secret and no other.
-        status, _ = _sidecar_get(cluster, role, "/v1.0/secrets/secretstore/todo-app-secrets")
-        assert status >= 400, status
+        key, value = f"k8s-test-{uuid.uuid4().hex[:8]}", {"role": role}
+        status, _ = _sidecar(
+            cluster, role, "/v1.0/state/statestore", [{"key": key, "value": value}]
+        )
+        assert status == 204, status
+        assert _sidecar(cluster, role, f"/v1.0/state/statestore/{key}") == (200, value)
+        status, _ = _sidecar(cluster, role, "/v1.0/secrets/secretstore/todo-app-dapr-state")
+        assert status == 403, status
+        sa = f"system:serviceaccount:todo:todo-app-{role}"
+        for secret, allowed in (("todo-app-dapr-state", "yes"), ("todo-app-secrets", "no")):
+            out = cluster.kubectl(
+                "auth", "can-i", "get", f"secret/{secret}", "-n", "todo", f"--as={sa}", check=False
+            )
+            assert out.stdout.strip() == allowed, (role, secret, out.stdout)
 
 
 def test_events_went_through_kafka(cluster: Cluster) -> None:
