@@ -134,7 +134,7 @@ cluster-check: setup
 	@$(PYTEST) tests/cluster
 
 CLUSTER_TOOLS := kubernetes etcd helm k8s-schemas podman base-images cni-plugins coredns \
-	metrics-server traefik cert-manager cluster-images
+	metrics-server traefik cert-manager kube-router cluster-images
 
 # The product in a one-node Kubernetes on this machine (docs/cloud/local.md): control plane and
 # node in a network namespace with no route out, reached through 127.0.0.1 ports only; deployed

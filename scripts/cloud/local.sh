@@ -2,10 +2,12 @@
 # The cloud path, run against the local cluster (`make cluster`; docs/cloud/local.md): the same
 # steps as aks.sh/gke.sh/oke.sh after "a cluster exists", with what this machine has in place
 # of a cloud's managed services:
-#   1. namespaces (lib.sh)                      5. PostgreSQL + SMTP sink (infra namespace)
-#   2. metrics-server (its chart, from its module)  6. Kafka: one KRaft broker, SCRAM over TLS,
-#   3. cert-manager (its chart) + a CA issuer      users and topics (+ .dlq) as in the clouds
-#   4. Traefik (our manifests), Dapr (its chart)  7. Secrets, deploy.sh (CLOUD=local), smoke.sh
+#   1. namespaces (lib.sh)                      5. kube-router's firewall: the NetworkPolicies
+#   2. metrics-server (its chart, from its module)  enforced (a cloud's CNI does it there)
+#   3. cert-manager (its chart) + a CA issuer   6. PostgreSQL + SMTP sink (infra namespace)
+#   4. Traefik (our manifests), Dapr (its chart)  7. Kafka: one KRaft broker, SCRAM over TLS,
+#                                                  users and topics (+ .dlq) as in the clouds
+#                                               8. Secrets, deploy.sh (CLOUD=local), smoke.sh
 # Every image was built here and imported into the node by tests.support.localcluster; nothing
 # is pulled. Idempotent: re-running upgrades in place.
 #
@@ -53,11 +55,11 @@ apply_secret() {  # apply_secret NAMESPACE NAME KEY=VALUE...
   kubectl create secret generic "$name" -n "$ns" "${args[@]}" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 }
 
-log "1/7 namespaces"
+log "1/8 namespaces"
 namespaces
 kubectl create namespace infra --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 
-log "2/7 metrics-server (the HPA's resource metrics)"
+log "2/8 metrics-server (the HPA's resource metrics)"
 MS_VERSION="$(tag metrics-server)"
 "$HELM" upgrade --install metrics-server \
   "$(modchart "sigs.k8s.io/metrics-server@$MS_VERSION" charts/metrics-server)" \
@@ -68,7 +70,7 @@ MS_VERSION="$(tag metrics-server)"
   --set 'args={--kubelet-certificate-authority=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt}' \
   --set resources.requests.cpu=20m --set resources.requests.memory=48Mi
 
-log "3/7 cert-manager and the cluster's CA issuer"
+log "3/8 cert-manager and the cluster's CA issuer"
 CM_VERSION="$(tag cert-manager-controller)"
 # The chart as cert-manager's release assembles it from its module (scripts/tools/cert-manager.sh).
 CM_CHART="$(bash "$ROOT/scripts/tools/cert-manager.sh" | tail -n1)/../chart/cert-manager"
@@ -85,7 +87,7 @@ kubectl wait clusterissuer/local-ca --for=condition=Ready --timeout=2m >/dev/nul
 CA_CRT="$(kubectl get secret -n cert-manager local-ca -o jsonpath='{.data.ca\.crt}' | base64 -d)"
 log "ClusterIssuer local-ca is Ready (CA made by cert-manager in the cluster)"
 
-log "4/7 Traefik and Dapr"
+log "4/8 Traefik and Dapr"
 sed "s|TRAEFIK_IMAGE|$(image traefik)|" "$MANIFESTS/traefik.yaml" | kubectl apply -f - >/dev/null
 DAPR_CHART="$(bash "$ROOT/scripts/tools/dapr.sh" | tail -n1)/../charts/dapr"
 # One image holds every Dapr binary (as daprio/dapr did): a name with a "/" is a full reference.
@@ -100,14 +102,20 @@ DAPR_HA=false install_dapr "$DAPR_CHART" \
   --set dapr_placement.cluster.forceInMemoryLog=true
 kubectl rollout status -n traefik deployment/traefik --timeout=2m >/dev/null
 
-log "5/7 PostgreSQL and the SMTP sink (infra)"
+log "5/8 kube-router's firewall (NetworkPolicy enforcement), before the chart's policies exist"
+# The bridge CNI of the node ignores NetworkPolicies; kube-router's policy controller alone
+# (no routing, no service proxy) turns the chart's into iptables rules on the node.
+sed "s|KUBE_ROUTER_IMAGE|$(image kube-router)|" "$MANIFESTS/kube-router.yaml" | kubectl apply -f - >/dev/null
+kubectl rollout status -n kube-router daemonset/kube-router --timeout=2m >/dev/null
+
+log "6/8 PostgreSQL and the SMTP sink (infra)"
 PG_PASSWORD="$(kept infra postgres-auth password)"
 apply_secret infra postgres-auth "password=$PG_PASSWORD"
 kubectl apply -f "$MANIFESTS/infra.yaml" >/dev/null
 kubectl rollout status -n infra deployment/postgres --timeout=3m >/dev/null
 kubectl rollout status -n infra deployment/smtp-sink --timeout=2m >/dev/null
 
-log "6/7 Kafka: one KRaft broker, SCRAM-SHA-512 over TLS, a user per app-id, topics and .dlq"
+log "7/8 Kafka: one KRaft broker, SCRAM-SHA-512 over TLS, a user per app-id, topics and .dlq"
 APPS=(api audit recurrence reminders notifier realtime)
 scram=()
 for app in "${APPS[@]}"; do
@@ -136,7 +144,7 @@ while read -r topic parts retention; do
 done <<< "$topics"
 log "topics: $(kubectl exec -n kafka deployment/kafka -- kafka-topics --bootstrap-server 127.0.0.1:9092 --list | paste -sd' ')"
 
-log "7/7 the app: Secrets, chart (deploy.sh, CLOUD=local), smoke test over HTTPS"
+log "8/8 the app: Secrets, chart (deploy.sh, CLOUD=local), smoke test over HTTPS"
 DB_HOST=postgres.infra.svc
 app_secrets "postgresql+asyncpg://todo:$PG_PASSWORD@$DB_HOST:5432/todo" \
   "host=$DB_HOST user=todo password=$PG_PASSWORD dbname=todo sslmode=disable"

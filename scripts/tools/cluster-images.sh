@@ -9,6 +9,8 @@
 #   localhost/todo/postgres:15    Debian's postgresql-15, initdb from env on first start, uid 999
 #   localhost/todo/smtp-sink:1    SMTP :1025 + received mail as JSON on :8025 (python3-aiosmtpd), uid 65532
 #   registry.k8s.io/pause:3.10    a static pause binary (gcc -static), uid 65535
+#   localhost/todo/kube-router:<v> scripts/tools/kube-router.sh's binary on Debian's iptables +
+#                                 ipset (NetworkPolicy enforcement; runs as root, hostNetwork)
 #   localhost/todo/<tool>:<v>     one static Go binary each on the same distroless-like base as
 #                                 dapr's, uid 65532, entrypoint /<binary>: coredns, metrics-server,
 #                                 traefik, cert-manager-{controller,webhook,cainjector}
@@ -22,9 +24,9 @@
 #   scripts/tools/cluster-images.sh  -> last stdout line: the dir holding <name>.tar per image and
 #                                       images.txt, one "<tar file name> <image ref>" per line
 #
-# Output: $TODO_CACHE/cluster-images/<recipe>-dapr<v>-kafka<v>/{dapr,kafka,postgres,smtp-sink,pause}.tar
+# Output: $TODO_CACHE/cluster-images/<recipe>-dapr<v>-kafka<v>-static<id>/<name>.tar
 # Bump RECIPE when anything in scripts/tools/cluster-images/ changes (or a base's recipe, which
-# makes that base again). Cold: ~6-8 min (three mmdebstrap runs, dapr.sh/kafka.sh if not cached);
+# makes that base again). Cold: ~6-8 min (four mmdebstrap runs, dapr.sh/kafka.sh if not cached);
 # warm: a file check.
 set -euo pipefail
 _TOOL_NAME=cluster-images
@@ -33,13 +35,14 @@ FILES="$HERE/cluster-images"
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-RECIPE=r2
-declare -A BASE_RECIPES=([kafka]=kafka-r1 [postgres]=postgres-r1 [smtp]=smtp-r1)
+RECIPE=r3
+declare -A BASE_RECIPES=([kafka]=kafka-r1 [postgres]=postgres-r1 [smtp]=smtp-r1 [kube-router]=kube-router-r1)
 SUITE=bookworm
 MIRRORS=("deb http://deb.debian.org/debian $SUITE main"
          "deb http://deb.debian.org/debian $SUITE-updates main"
          "deb http://deb.debian.org/debian-security $SUITE-security main")
-NAMES=(dapr kafka postgres smtp-sink pause)
+NAMES=(dapr kafka postgres smtp-sink pause kube-router)
+KUBE_ROUTER_BIN="$(bash "$HERE/kube-router.sh" | tail -n1)/kube-router"
 # Static Go binaries, each an image of its own: name -> "tool-script binary version".
 COREDNS_BIN="$(bash "$HERE/coredns.sh" | tail -n1)"
 MS_BIN="$(bash "$HERE/metrics-server.sh" | tail -n1)"
@@ -47,6 +50,7 @@ TRAEFIK_BIN="$(bash "$HERE/traefik.sh" | tail -n1)"
 CM_BIN="$(bash "$HERE/cert-manager.sh" | tail -n1)"
 # Each tool script caches as $TODO_CACHE/<tool>/<version>/bin: the version is in the path.
 version_of() { basename "$(dirname "$(dirname "$1")")"; }
+KUBE_ROUTER_V="$(version_of "$KUBE_ROUTER_BIN")"
 declare -A STATIC=()
 for bin in "$COREDNS_BIN" "$MS_BIN/metrics-server" "$TRAEFIK_BIN/traefik" \
   "$CM_BIN/cert-manager-controller" "$CM_BIN/cert-manager-webhook" "$CM_BIN/cert-manager-cainjector"; do
@@ -76,6 +80,7 @@ declare -A REFS=(
   [postgres]="localhost/todo/postgres:15"
   [smtp-sink]="localhost/todo/smtp-sink:1"
   [pause]="registry.k8s.io/pause:3.10"
+  [kube-router]="localhost/todo/kube-router:$KUBE_ROUTER_V"
 )
 for name in "${!STATIC[@]}"; do
   v="${STATIC[$name]#*|}"
@@ -83,7 +88,8 @@ for name in "${!STATIC[@]}"; do
   [ -x "${STATIC[$name]%|*}" ] || die "no binary for $name at ${STATIC[$name]%|*}" "run scripts/tools/*.sh for it"
   REFS[$name]="localhost/todo/$name:$v"
 done
-STATIC_ID="$(for name in "${!STATIC[@]}"; do echo "$name ${STATIC[$name]}"; done | sort | sha256sum | cut -c1-8)"
+STATIC_ID="$( (for name in "${!STATIC[@]}"; do echo "$name ${STATIC[$name]}"; done
+  echo "kube-router $KUBE_ROUTER_BIN|$KUBE_ROUTER_V") | sort | sha256sum | cut -c1-8)"
 ROOT="$TODO_CACHE/cluster-images"
 OUT="$ROOT/$RECIPE-dapr$DAPR_V-kafka$KAFKA_V-static$STATIC_ID"
 BASES="$ROOT/bases"
@@ -142,6 +148,12 @@ make_bases() {
     --essential-hook='[ ! -e "$1"/etc/shadow ] || echo "postgres:*:19000:0:99999:7:::" >> "$1"/etc/shadow' \
     --customize-hook='rm -rf "$1"/etc/postgresql/15/main "$1"/var/lib/postgresql/15/main'
   strap smtp python3-aiosmtpd
+  # kube-router's firewall shells out to iptables(-save/-restore) and ipset. The node's
+  # kube-proxy uses the host's iptables 1.8.9 in its nf_tables mode (Debian's default
+  # alternative): pin the same backend here, as rules of two backends never see each other.
+  strap kube-router iptables,ipset \
+    --customize-hook='chroot "$1" update-alternatives --set iptables /usr/sbin/iptables-nft' \
+    --customize-hook='chroot "$1" update-alternatives --set ip6tables /usr/sbin/ip6tables-nft'
 }
 
 import_bases() {
@@ -198,6 +210,8 @@ stage_small() {
   cp "$FILES/postgres.Containerfile" "$FILES/postgres-entrypoint.sh" "$STAGE/postgres/"
   cp "$FILES/smtp-sink.Containerfile" "$FILES/smtp_sink.py" "$STAGE/smtp-sink/"
   cp "$FILES/pause.Containerfile" "$STAGE/pause/"
+  mkdir -p "$STAGE/kube-router"
+  cp "$FILES/kube-router.Containerfile" "$KUBE_ROUTER_BIN" "$STAGE/kube-router/"
   nice -n 10 gcc -static -Os -s -Wall -Wextra -Werror -o "$STAGE/pause/pause" "$FILES/pause.c"
 }
 
@@ -216,7 +230,7 @@ stage_static() {
 }
 
 # --- 3. build and save ----------------------------------------------------------------------------
-declare -A BASE_OF=([kafka]=kafka [postgres]=postgres [smtp-sink]=smtp)
+declare -A BASE_OF=([kafka]=kafka [postgres]=postgres [smtp-sink]=smtp [kube-router]=kube-router)
 build_one() {  # build_one NAME: podman build, then podman save as a Docker archive
   local name="$1" ref="${REFS[$1]}" args=()
   if [ -n "${BASE_OF[$name]:-}" ]; then

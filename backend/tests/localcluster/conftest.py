@@ -1,16 +1,21 @@
 """The product in a one-node Kubernetes on this machine, deployed by the cloud path.
 
 One cluster for this package (tests.support.localcluster): control plane and node inside the
-network namespace `todo-test` (no route out), the host's doors on free 127.0.0.1 ports, then
+network namespace `todo-test` by default (no route out), the host's doors on free 127.0.0.1 ports, then
 scripts/cloud/local.sh: metrics-server, cert-manager + CA issuer, Traefik, Dapr from its own
 chart, PostgreSQL, the SMTP sink, Kafka (SCRAM over TLS), the app through deploy.sh, and the
 smoke test over HTTPS. The tests then look at what runs. Tools and images come from
 scripts/tools (make tools builds them); a missing one fails the session, nothing is skipped.
+
+Env, to run this package beside another cluster on the same machine: TODO_LOCALCLUSTER_NAME
+(default `test`; the network namespace is `todo-<name>`), TODO_LOCALCLUSTER_API_PORT,
+TODO_LOCALCLUSTER_HTTPS_PORT, TODO_LOCALCLUSTER_MAILBOX_PORT (default: free ports).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -25,7 +30,10 @@ from tests.support.postgres import free_port
 
 @pytest.fixture(scope="package")
 def ports() -> localcluster.Ports:
-    return localcluster.Ports(api=free_port(), https=free_port(), mailbox=free_port())
+    def port(door: str) -> int:
+        return int(os.environ.get(f"TODO_LOCALCLUSTER_{door}_PORT") or free_port())
+
+    return localcluster.Ports(api=port("API"), https=port("HTTPS"), mailbox=port("MAILBOX"))
 
 
 @pytest.fixture(scope="package")
@@ -33,7 +41,7 @@ def cluster(ports: localcluster.Ports) -> Iterator[localcluster.Cluster]:
     root = Path(tempfile.mkdtemp(prefix="todo-localcluster-"))
     started = None
     try:
-        started = localcluster.up("test", root, ports)
+        started = localcluster.up(os.environ.get("TODO_LOCALCLUSTER_NAME") or "test", root, ports)
         localcluster.deploy(started, ports)
     except (RuntimeError, TimeoutError, FileNotFoundError, PermissionError) as exc:
         if started:

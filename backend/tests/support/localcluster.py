@@ -190,7 +190,7 @@ def deploy(cluster: Cluster, ports: Ports, smoke: bool = True) -> None:
 
 # ---- CoreDNS -----------------------------------------------------------------------------------
 
-COREFILE = f""".:1053 {{
+COREFILE = f""".:53 {{
     errors
     health 127.0.0.1:8080
     ready :8181
@@ -206,7 +206,10 @@ COREFILE = f""".:1053 {{
 
 def coredns_manifests(image: str) -> list[dict[str, Any]]:
     """CoreDNS as the cluster's DNS: answers for cluster.local only (there is no upstream),
-    on 1053 inside the pod (Pod Security `restricted` forbids binding 53), 53 on its Service."""
+    on 53 in the pod as on its Service: a NetworkPolicy sees the pod's port (after the Service's
+    DNAT), and the chart's DNS egress allows 53 as on every cloud. Pod Security `restricted` (uid
+    65532, no capabilities) gets there with the namespaced safe sysctl
+    net.ipv4.ip_unprivileged_port_start."""
     labels = {"k8s-app": "kube-dns"}
     meta = {"namespace": "kube-system"}
     return [
@@ -243,12 +246,14 @@ def coredns_manifests(image: str) -> list[dict[str, Any]]:
                         "dnsPolicy": "Default",
                         "priorityClassName": "system-cluster-critical",
                         "securityContext": {"runAsNonRoot": True, "runAsUser": 65532,
-                                            "seccompProfile": {"type": "RuntimeDefault"}},
+                                            "seccompProfile": {"type": "RuntimeDefault"},
+                                            "sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start",
+                                                         "value": "53"}]},
                         "containers": [{
                             "name": "coredns", "image": image, "imagePullPolicy": "Never",
                             "args": ["-conf", "/etc/coredns/Corefile"],
-                            "ports": [{"containerPort": 1053, "protocol": "UDP", "name": "dns"},
-                                      {"containerPort": 1053, "protocol": "TCP", "name": "dns-tcp"}],
+                            "ports": [{"containerPort": 53, "protocol": "UDP", "name": "dns"},
+                                      {"containerPort": 53, "protocol": "TCP", "name": "dns-tcp"}],
                             "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181}},
                             "resources": {"requests": {"cpu": "20m", "memory": "32Mi"},
                                           "limits": {"memory": "128Mi"}},
@@ -267,8 +272,8 @@ def coredns_manifests(image: str) -> list[dict[str, Any]]:
             "metadata": {"name": "kube-dns", **meta, "labels": labels},
             "spec": {
                 "selector": labels, "clusterIP": kubenode.CLUSTER_DNS,
-                "ports": [{"name": "dns", "port": 53, "targetPort": 1053, "protocol": "UDP"},
-                          {"name": "dns-tcp", "port": 53, "targetPort": 1053, "protocol": "TCP"}],
+                "ports": [{"name": "dns", "port": 53, "targetPort": 53, "protocol": "UDP"},
+                          {"name": "dns-tcp", "port": 53, "targetPort": 53, "protocol": "TCP"}],
             },
         },
     ]  # fmt: skip
