@@ -47,16 +47,7 @@ BASE="$TODO_CACHE/cert-manager/$VERSION"
 BIN="$BASE/bin"
 CHART="$BASE/chart/cert-manager"
 
-if [ -f "$BIN/.complete" ] && grep -qF "recipe=$RECIPE" "$BIN/.complete"; then
-  ok=1
-  [ -f "$CHART/Chart.yaml" ] || ok=0
-  for c in "${CMDS[@]}"; do [ -x "$BIN/cert-manager-$c" ] || ok=0; done
-  if [ "$ok" = 1 ]; then
-    log "cached: $BIN ($(cat "$BIN/.complete"))"
-    echo "$BIN"
-    exit 0
-  fi
-fi
+if [ -f "$CHART/Chart.yaml" ] && cached_bin "$BIN" "$RECIPE" "${CMDS[@]/#/cert-manager-}"; then exit 0; fi
 need go "install Go >= the go line of $MODULE $VERSION's go.mod (Debian's golang or https://go.dev/dl/)"
 
 SRC="$BASE/src"

@@ -31,6 +31,26 @@ go_tool() {
   echo "$bin"
 }
 
+# go_tool_dir NAME PACKAGE VERSION: go_tool, then check the binary runs (`--version`) and print
+# its bin dir (last stdout line), for tools whose callers want the directory.
+go_tool_dir() {
+  local bin
+  bin="$(go_tool "$1" "$2" "$3" | tail -n1)"
+  "$bin" --version >&2 \
+    || die "the cached $bin does not run" "remove $(dirname "$(dirname "$bin")") and re-run $0"
+  dirname "$bin"
+}
+
+# cached_bin BIN RECIPE [FILE...]: true (and BIN printed as the result) when BIN/.complete
+# names RECIPE and every FILE under BIN is executable: a build script then has nothing to do.
+cached_bin() {
+  local bin="$1" recipe="$2" f; shift 2
+  [ -f "$bin/.complete" ] && grep -qF "recipe=$recipe" "$bin/.complete" || return 1
+  for f in "$@"; do [ -x "$bin/$f" ] || return 1; done
+  log "cached: $bin ($(cat "$bin/.complete"))"
+  echo "$bin"
+}
+
 # go_build_logged DIR LOG GO-BUILD-ARGS...: `go build` in DIR (CGO off, -mod=mod, under `nice`)
 # with its output in LOG, and a progress line every PROGRESS_EVERY seconds (packages compiled,
 # the last one) while it runs: cold builds take many minutes. Returns go's exit code; the

@@ -28,7 +28,4 @@ _TOOL_NAME=kube-router
 VERSION="${KUBE_ROUTER_VERSION:-v2.1.0}"
 x="-X github.com/cloudnativelabs/kube-router/v2/pkg/version"
 GO_TOOL_LDFLAGS="$x.Version=$VERSION $x.BuildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-BIN_PATH="$(go_tool kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router "$VERSION" | tail -n1)"
-"$BIN_PATH" --version >&2 \
-  || die "the cached $BIN_PATH does not run" "remove $(dirname "$(dirname "$BIN_PATH")") and re-run $0"
-dirname "$BIN_PATH"
+go_tool_dir kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router "$VERSION"

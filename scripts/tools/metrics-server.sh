@@ -27,7 +27,4 @@ _TOOL_NAME=metrics-server
 VERSION="${METRICS_SERVER_VERSION:-v0.9.0}"
 # The binary reports the client-go version otherwise (e.g. v0.36.2), not its own.
 GO_TOOL_LDFLAGS="-X k8s.io/client-go/pkg/version.gitVersion=$VERSION"
-BIN_PATH="$(go_tool metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "$VERSION" | tail -n1)"
-"$BIN_PATH" --version >&2 \
-  || die "the cached $BIN_PATH does not run" "remove $(dirname "$(dirname "$BIN_PATH")") and re-run $0"
-dirname "$BIN_PATH"
+go_tool_dir metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "$VERSION"

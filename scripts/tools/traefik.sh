@@ -50,11 +50,7 @@ RECIPE="cmd=traefik;cgo=0;ext-stub;r1"
 BASE="$TODO_CACHE/traefik/$VERSION"
 BIN="$BASE/bin"
 
-if [ -x "$BIN/traefik" ] && [ -f "$BIN/.complete" ] && grep -qF "recipe=$RECIPE" "$BIN/.complete"; then
-  log "cached: $BIN/traefik ($(cat "$BIN/.complete"))"
-  echo "$BIN"
-  exit 0
-fi
+if cached_bin "$BIN" "$RECIPE" traefik; then exit 0; fi
 need go "install Go >= the go line of $MODULE $VERSION's go.mod (Debian's golang or https://go.dev/dl/)"
 
 SRC="$BASE/src"

@@ -122,9 +122,9 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # A Kubernetes Secret often carries an empty key for "no SMTP login" (the cloud
-        # scripts create TODO_SMTP_USERNAME="" when none is given): that means unset, not a
-        # login with an empty name, which a server without AUTH refuses.
-        return None if value == "" else value
+        # scripts create TODO_SMTP_USERNAME="" when none is given): empty or blank means unset,
+        # not a login with an empty name, which a server without AUTH refuses.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:

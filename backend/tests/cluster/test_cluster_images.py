@@ -30,6 +30,7 @@ import pytest
 
 from tests.chart import tools
 from tests.cluster.images import podman
+from tests.support.kubenode import terminate
 
 NAMES = ("dapr", "kafka", "postgres", "smtp-sink", "pause")
 RESTRICTED = [
@@ -190,12 +191,7 @@ def test_ctr_imports_them_by_ref(refs: dict[str, str]) -> None:
         ).stdout.split()
         assert {refs[n] for n in small} <= set(listed), listed
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+        terminate(daemon, wait=15)
         log.close()
         subprocess.run(["umount", "-R", str(home / "root")], capture_output=True, check=False)
         shutil.rmtree(home, ignore_errors=True)

@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,7 +173,9 @@ disabled_plugins = ["io.containerd.tracing.processor.v1.otlp", "io.containerd.in
         out = self.ctr("images", "ls", "-q").stdout
         return set(out.split())
 
-    def import_images(self, tars: list[tuple[Path, str]], say: object = print) -> None:
+    def import_images(
+        self, tars: list[tuple[Path, str]], say: Callable[[str], None] = print
+    ) -> None:
         """Import each (tarball, ref) not already in the store with the same tarball (a stamp
         beside the store records which tarball each ref came from)."""
         stamps = self.store / "todo-imports.json"
@@ -188,7 +191,7 @@ disabled_plugins = ["io.containerd.tracing.processor.v1.otlp", "io.containerd.in
                 raise RuntimeError(f"importing {tar} did not give {ref}: {sorted(self.images())}")
             seen[ref] = stamp
             stamps.write_text(json.dumps(seen, indent=1))
-            say(f"imported {ref} ({tar.stat().st_size >> 20} MiB, {time.monotonic() - t0:.0f} s)")  # type: ignore[operator]
+            say(f"imported {ref} ({tar.stat().st_size >> 20} MiB, {time.monotonic() - t0:.0f} s)")
 
     # ---- kubelet and kube-proxy ---------------------------------------------------------------
 

@@ -133,7 +133,7 @@ def image_tars() -> list[tuple[Path, str]]:
     for line in (out / "images.txt").read_text().splitlines():
         if line.strip():
             tar, ref = line.split()
-            pairs.append((out / tar if not tar.startswith("/") else Path(tar), ref))
+            pairs.append((out / tar, ref))
     return pairs
 
 
@@ -297,7 +297,7 @@ class Ports:
     mailbox: int
 
 
-def up(name: str, root: Path, ports: Ports, dns: bool = True) -> Cluster:
+def up(name: str, root: Path, ports: Ports) -> Cluster:
     """Bring a cluster up from nothing (an old one of the same name is torn down first)."""
     if os.geteuid() != 0:
         raise PermissionError("the local cluster needs root (network namespace, mounts)")
@@ -336,11 +336,10 @@ def up(name: str, root: Path, ports: Ports, dns: bool = True) -> Cluster:
         cluster = Cluster(name, root, plane, node, netns)
         _write_state(root, cluster, pids)
         cluster.wait_for("node Ready", cluster.node_ready, 120)
-        coredns = [ref for _, ref in tars if "/coredns:" in ref]
-        if dns:
-            say("node Ready; starting CoreDNS")
-            cluster.apply(coredns_manifests(coredns[0]))
-            cluster.rollout("kube-system", "deployment/coredns", 120)
+        coredns = next(ref for _, ref in tars if "/coredns:" in ref)
+        say("node Ready; starting CoreDNS")
+        cluster.apply(coredns_manifests(coredns))
+        cluster.rollout("kube-system", "deployment/coredns", 120)
         say(f"cluster up in {time.monotonic() - t0:.0f} s; KUBECONFIG={plane.kubeconfig}")
         return cluster
     except BaseException:
