@@ -32,7 +32,12 @@ from tests.chart import tools
 from tests.cluster.images import podman
 from tests.support.kubenode import terminate
 
-NAMES = ("dapr", "kafka", "postgres", "smtp-sink", "pause")
+# One static Go binary each on a distroless-like base (scripts/tools/<name>.sh builds it).
+STATIC = (
+    "coredns", "metrics-server", "traefik",
+    "cert-manager-controller", "cert-manager-webhook", "cert-manager-cainjector",
+)  # fmt: skip
+NAMES = ("dapr", "kafka", "postgres", "smtp-sink", "pause", "kube-router", *STATIC)
 RESTRICTED = [
     "--cap-drop=ALL", "--security-opt=no-new-privileges", "--no-healthcheck", "--passwd=false",
     "--read-only=true", "--read-only-tmpfs=false",
@@ -145,6 +150,8 @@ def test_tarballs_hold_the_listed_refs(refs: dict[str, str]) -> None:
     assert refs["smtp-sink"] == "localhost/todo/smtp-sink:1"
     assert re.fullmatch(r"localhost/dapr/dapr:\d+\.\d+\.\d+", refs["dapr"])
     assert re.fullmatch(r"localhost/todo/kafka:\d+\.\d+\.\d+", refs["kafka"])
+    for name in (*STATIC, "kube-router"):
+        assert re.fullmatch(rf"localhost/todo/{name}:v\d+\.\d+\.\d+", refs[name]), refs[name]
     for name, ref in refs.items():
         with tarfile.open(images_dir() / f"{name}.tar") as tar:
             member = tar.extractfile("manifest.json")
@@ -203,6 +210,10 @@ def test_each_image_runs_as_non_root(refs: dict[str, str]) -> None:
     assert users == {
         "dapr": "65532:65532", "kafka": "1000:1000", "postgres": "999:999",
         "smtp-sink": "65532:65532", "pause": "65535:65535",
+        **dict.fromkeys(STATIC, "65532:65532"),
+        # The one root image: kube-router programs the node's iptables (NET_ADMIN, its own
+        # `privileged` namespace: scripts/cloud/manifests/local/kube-router.yaml).
+        "kube-router": "",
     }  # fmt: skip
 
 
